@@ -1,0 +1,160 @@
+"""The ledger's tables (SQLAlchemy Core). Alembic migrations in ``migrations/`` create and evolve them.
+
+Quantities are exact decimals: NUMERIC on PostgreSQL, canonical text on SQLite (whose NUMERIC is a float).
+Events are append-only, ordered by ``seq``; resources carry their balances, kept in the same transaction as the
+events that change them, so reading a balance never scans the ledger.
+"""
+
+from decimal import Decimal
+
+from sqlalchemy import (Boolean, Column, ForeignKey, Index, Integer, MetaData, String, Table, Text, UniqueConstraint,
+                        types)
+
+
+class ExactDecimal(types.TypeDecorator):
+    impl = types.String
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(types.Numeric(asdecimal=True))
+        return dialect.type_descriptor(types.String(64))
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        return value if dialect.name == "postgresql" else str(value)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else Decimal(value)
+
+
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(table_name)s_%(column_0_name)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s", "pk": "pk_%(table_name)s",
+})
+
+IRI = String(500)
+
+settings = Table(
+    "settings", metadata,
+    Column("key", String(100), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+agents = Table(
+    "agents", metadata,
+    Column("id", IRI, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("note", Text),
+)
+
+resource_specifications = Table(
+    "resource_specifications", metadata,
+    Column("id", IRI, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("default_unit_of_resource", String(40)),
+    Column("default_unit_of_effort", String(40)),
+    Column("resource_classified_as", Text, nullable=False, default="[]"),  # JSON list of IRIs
+    Column("substitutable", Boolean, nullable=False, default=False),
+    Column("medium_of_exchange", Boolean, nullable=False, default=False),
+    Column("note", Text),
+)
+
+process_specifications = Table(
+    "process_specifications", metadata,
+    Column("id", IRI, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("note", Text),
+)
+
+processes = Table(
+    "processes", metadata,
+    Column("id", IRI, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("based_on", IRI, ForeignKey("process_specifications.id")),
+    Column("has_beginning", String(40)),
+    Column("has_end", String(40)),
+    Column("finished", Boolean, nullable=False, default=False),
+    Column("note", Text),
+)
+
+resources = Table(
+    "resources", metadata,
+    Column("id", IRI, primary_key=True),
+    Column("conforms_to", IRI, ForeignKey("resource_specifications.id"), nullable=False),
+    Column("unit", String(40), nullable=False),
+    Column("name", Text),
+    Column("accounting_quantity", ExactDecimal, nullable=False),
+    Column("onhand_quantity", ExactDecimal, nullable=False),
+    Column("primary_accountable", IRI),
+    Column("current_location", Text),
+    Column("contained_in", IRI),
+    Column("stage", IRI),
+    Column("state", Text),
+    Column("tracking_identifier", Text, index=True),
+    Column("lot_code", Text),
+    Column("lot_expiration", String(40)),
+    Column("classified_as", Text, nullable=False, default="[]"),
+    Column("note", Text),
+)
+
+events = Table(
+    "events", metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("id", IRI, nullable=False, unique=True),
+    Column("action", String(40), nullable=False),
+    Column("provider", IRI, nullable=False),
+    Column("receiver", IRI, nullable=False),
+    Column("resource_inventoried_as", IRI, index=True),
+    Column("to_resource_inventoried_as", IRI, index=True),
+    Column("resource_conforms_to", IRI),
+    Column("resource_quantity", ExactDecimal),
+    Column("resource_unit", String(40)),
+    Column("effort_quantity", ExactDecimal),
+    Column("effort_unit", String(40)),
+    Column("input_of", IRI, index=True),
+    Column("output_of", IRI, index=True),
+    Column("at_location", Text),
+    Column("to_location", Text),
+    Column("state", Text),
+    Column("has_point_in_time", String(40)),
+    Column("corrects", IRI, unique=True),  # an event is corrected at most once
+    Column("realization_of", IRI),
+    Column("note", Text),
+    Column("creates", String(20)),  # resource | toResource: the event created that resource
+    Column("recorded_at", String(40), nullable=False),
+)
+
+recipes = Table(
+    "recipes", metadata,
+    Column("id", IRI, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("primary_output", IRI),
+    Column("note", Text),
+)
+
+recipe_processes = Table(
+    "recipe_processes", metadata,
+    Column("id", IRI, primary_key=True),
+    Column("recipe", IRI, ForeignKey("recipes.id"), nullable=False, index=True),
+    Column("name", Text, nullable=False),
+    Column("process_conforms_to", IRI),
+    Column("note", Text),
+)
+
+recipe_flows = Table(
+    "recipe_flows", metadata,
+    Column("id", IRI, primary_key=True),
+    Column("recipe", IRI, ForeignKey("recipes.id"), nullable=False, index=True),
+    Column("action", String(40), nullable=False),
+    Column("resource_conforms_to", IRI),
+    Column("resource_quantity", ExactDecimal),
+    Column("resource_unit", String(40)),
+    Column("effort_quantity", ExactDecimal),
+    Column("effort_unit", String(40)),
+    Column("recipe_input_of", IRI),
+    Column("recipe_output_of", IRI),
+    Column("note", Text),
+)

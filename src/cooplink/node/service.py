@@ -1,0 +1,338 @@
+"""A node's commands. Each public method is one transaction: it either records everything it was asked to, or
+nothing, and bad input raises NodeError (a VFError) naming the field at fault."""
+
+import secrets
+import uuid
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+
+from cooplink.ledger.database import ensure_current, open_engine
+from cooplink.ledger.repository import Ledger
+from cooplink.ledger.unit_of_work import UnitOfWork
+from cooplink.node import home as homes
+from cooplink.vf.effects import Situation, apply_event, check_correction, check_event, resource_ids
+from cooplink.vf.errors import VFError
+from cooplink.vf.model import (Agent, BatchLotRecord, EconomicEvent, EconomicResource, NewResource, Process,
+                               ProcessSpecification, ResourceSpecification)
+from cooplink.vf.trace import Step, trace, track
+from cooplink.vf.units import Measure, unit_named
+from cooplink.node.verify import VerifyReport, replay
+
+NodeError = VFError
+
+
+@dataclass(frozen=True)
+class RecordEvent:
+    """An event as a person or a script states it: references may be short names on this node."""
+
+    action: str
+    quantity: Measure | str | None = None  # resourceQuantity, e.g. "10 kg"
+    effort: Measure | str | None = None  # effortQuantity
+    resource: str | None = None  # resourceInventoriedAs
+    to_resource: str | None = None  # toResourceInventoriedAs
+    spec: str | None = None  # resourceConformsTo
+    provider: str | None = None  # default: this node's own agent
+    receiver: str | None = None
+    input_of: str | None = None
+    output_of: str | None = None
+    at_location: str | None = None
+    to_location: str | None = None
+    state: str | None = None
+    note: str | None = None
+    has_point_in_time: datetime | None = None
+    corrects: str | None = None
+    realization_of: str | None = None
+    # What a created resource is called: produce/raise without a resource create one, and so does a transfer or
+    # move with new_to_resource (a move with no to-resource always does).
+    tracking_identifier: str | None = None
+    lot: str | None = None
+    lot_expiration: str | None = None
+    resource_name: str | None = None
+    new_to_resource: bool = False
+    id: str | None = None  # an IRI from elsewhere (imports); fresh under the base URL otherwise
+
+
+class Node:
+    def __init__(self, engine, home: Path | None = None):
+        self.engine = engine
+        self.home = home
+        with UnitOfWork(engine, write=False) as ledger:
+            self.settings = ledger.all_settings()
+        if "base_url" not in self.settings:
+            raise NodeError("node", "this database holds no node (run 'cooplink init')")
+        self.base_url = self.settings["base_url"]
+        self.agent_id = self.settings["agent"]
+
+    # opening ----------------------------------------------------------------------------------------------------
+    @classmethod
+    def init(cls, home: str | Path | None, name: str, base_url: str, database: str | None = None,
+             allow_negative_stock: bool = False) -> "Node":
+        folder = homes.node_home(home)
+        if (folder / homes.CONFIG).exists():
+            raise NodeError("node", f"{folder} already holds a node")
+        base_url = base_url.rstrip("/")
+        if not base_url.startswith(("http://", "https://")):
+            raise NodeError("base_url", f"must be an http(s) URL, got {base_url!r}")
+        folder.mkdir(parents=True, exist_ok=True)
+        engine = open_engine(database or folder / homes.SQLITE_FILE)
+        ensure_current(engine)
+        with UnitOfWork(engine) as ledger:
+            if ledger.setting("base_url") is not None:
+                raise NodeError("database", "that database already holds a node")
+            for key, value in {"name": name, "base_url": base_url, "agent": base_url,
+                               "allow_negative_stock": str(allow_negative_stock).lower()}.items():
+                ledger.set_setting(key, value)
+            ledger.add_agent(Agent(id=base_url, name=name, kind="Organization"))
+        homes.write_config(folder, database)
+        return cls(engine, folder)
+
+    @classmethod
+    def open(cls, home: str | Path | None = None) -> "Node":
+        folder = homes.node_home(home)
+        engine = open_engine(homes.database_of(folder))
+        ensure_current(engine)
+        return cls(engine, folder)
+
+    @property
+    def name(self) -> str:
+        return self.settings["name"]
+
+    @property
+    def allow_negative_stock(self) -> bool:
+        return self.settings.get("allow_negative_stock") == "true"
+
+    def set_allow_negative_stock(self, allow: bool) -> None:
+        with UnitOfWork(self.engine) as ledger:
+            ledger.set_setting("allow_negative_stock", str(allow).lower())
+        self.settings["allow_negative_stock"] = str(allow).lower()
+
+    def reading(self) -> UnitOfWork:
+        return UnitOfWork(self.engine, write=False)
+
+    def writing(self) -> UnitOfWork:
+        return UnitOfWork(self.engine, write=True)
+
+    # identifiers ------------------------------------------------------------------------------------------------
+    def new_iri(self, kind: str) -> str:
+        """A fresh IRI under this node's base URL, never reused."""
+        token = uuid.uuid4().hex if kind == "events" else secrets.token_hex(5)
+        return f"{self.base_url}/{kind}/{token}"
+
+    def iri(self, kind: str, ref: str | None) -> str | None:
+        if not ref:
+            return None
+        return ref if "://" in ref else f"{self.base_url}/{kind}/{ref}"
+
+    def agent_iri(self, ref: str | None) -> str:
+        return self.agent_id if ref in (None, "", "self") else self.iri("agents", ref)
+
+    # agents and specifications ----------------------------------------------------------------------------------
+    def add_agent(self, ref: str, name: str, kind: str = "Organization", note: str | None = None) -> Agent:
+        agent = Agent(id=self.iri("agents", ref), name=name, kind=kind, note=note)
+        with self.writing() as ledger:
+            ledger.add_agent(agent)
+        return agent
+
+    def add_spec(self, ref: str, name: str, unit: str | None = None, effort_unit: str | None = None,
+                 classified_as: tuple[str, ...] = (), substitutable: bool = False,
+                 medium_of_exchange: bool = False, note: str | None = None) -> ResourceSpecification:
+        spec = ResourceSpecification(
+            id=self.iri("specs", ref), name=name, note=note,
+            default_unit_of_resource=unit_named(unit, "defaultUnitOfResource") if unit else None,
+            default_unit_of_effort=unit_named(effort_unit, "defaultUnitOfEffort") if effort_unit else None,
+            resource_classified_as=tuple(classified_as), substitutable=substitutable,
+            medium_of_exchange=medium_of_exchange)
+        with self.writing() as ledger:
+            ledger.add_spec(spec)
+        return spec
+
+    def add_process_spec(self, ref: str, name: str, note: str | None = None) -> ProcessSpecification:
+        spec = ProcessSpecification(id=self.iri("process-specs", ref), name=name, note=note)
+        with self.writing() as ledger:
+            ledger.add_process_spec(spec)
+        return spec
+
+    # processes --------------------------------------------------------------------------------------------------
+    def start_process(self, name: str, based_on: str | None = None, note: str | None = None,
+                      ref: str | None = None) -> Process:
+        with self.writing() as ledger:
+            spec_id = self.iri("process-specs", based_on)
+            if spec_id and ledger.process_spec(spec_id) is None:
+                raise NodeError("basedOn", f"no process specification {based_on!r}")
+            process = Process(id=self.iri("processes", ref) if ref else self.new_iri("processes"), name=name,
+                              based_on=spec_id, has_beginning=datetime.now().astimezone(), note=note)
+            ledger.add_process(process)
+        return process
+
+    def finish_process(self, ref: str) -> Process:
+        with self.writing() as ledger:
+            process = self._open_process(ledger, ref, "process")
+            process = replace(process, finished=True, has_end=datetime.now().astimezone())
+            ledger.update_process(process)
+        return process
+
+    def _open_process(self, ledger: Ledger, ref: str, field: str) -> Process:
+        process = ledger.process(self.iri("processes", ref))
+        if process is None:
+            raise NodeError(field, f"no process {ref!r}")
+        if process.finished:
+            raise NodeError(field, f"process {ref!r} is finished")
+        return process
+
+    # events -----------------------------------------------------------------------------------------------------
+    def record(self, *drafts: RecordEvent) -> list[EconomicEvent]:
+        """Record events in one transaction: all of them, or none if any is refused."""
+        recorded = []
+        with self.writing() as ledger:
+            for draft in drafts:
+                recorded.append(self._record_one(ledger, draft))
+        return recorded
+
+    def correct(self, event_ref: str, quantity: Measure | str | None = None, effort: Measure | str | None = None,
+                note: str | None = None) -> EconomicEvent:
+        """Record an event that restates another with new quantities (zero backs it out); the original stays."""
+        with self.writing() as ledger:
+            original = ledger.event(self.iri("events", event_ref))
+            if original is None:
+                raise NodeError("corrects", f"no event {event_ref!r} to correct")
+            event = replace(original, id=self.new_iri("events"), corrects=original.id, seq=None, new_resource=None,
+                            resource_quantity=_measure(quantity, "resourceQuantity") or original.resource_quantity,
+                            effort_quantity=_measure(effort, "effortQuantity") or original.effort_quantity,
+                            note=note or original.note)
+            if original.new_resource is not None:
+                event = replace(event, resource_conforms_to=None)
+            return self._apply(ledger, event)
+
+    def _record_one(self, ledger: Ledger, draft: RecordEvent) -> EconomicEvent:
+        return self._apply(ledger, self._event_from(ledger, draft))
+
+    def _apply(self, ledger: Ledger, event: EconomicEvent) -> EconomicEvent:
+        check_event(event)
+        corrected = None
+        if event.corrects:
+            corrected = ledger.event(event.corrects)
+            check_correction(event, corrected, corrected is not None and ledger.is_corrected(event.corrects))
+        spec = None
+        if event.resource_conforms_to:
+            spec = ledger.spec(event.resource_conforms_to)
+            if spec is None:
+                raise NodeError("resourceConformsTo", f"no resource specification {event.resource_conforms_to!r}")
+        stage = None
+        if event.input_of:
+            self._open_process(ledger, event.input_of, "inputOf")
+        if event.output_of:
+            stage = self._open_process(ledger, event.output_of, "outputOf").based_on
+        touched = [i for i in resource_ids(event) if not (event.new_resource and i == event.new_resource.id)]
+        situation = Situation(resources=ledger.resources_for_update(touched), spec=spec, stage=stage,
+                              corrected=corrected, allow_negative=self.allow_negative_stock)
+        changed = apply_event(event, situation)
+        ledger.put_resources(changed)
+        ledger.append_event(event)
+        return event
+
+    def _event_from(self, ledger: Ledger, draft: RecordEvent) -> EconomicEvent:
+        resource_id = self.resource_iri(ledger, draft.resource, "resourceInventoriedAs")
+        to_resource_id = self.resource_iri(ledger, draft.to_resource, "toResourceInventoriedAs")
+        new = self._new_resource(draft, resource_id, to_resource_id)
+        if new is not None and draft.action in ("produce", "raise", "lower"):
+            resource_id = new.id
+        elif new is not None:
+            to_resource_id = new.id
+        return EconomicEvent(
+            id=draft.id or self.new_iri("events"), action=draft.action, provider=self.agent_iri(draft.provider),
+            receiver=self.agent_iri(draft.receiver or draft.provider), resource_inventoried_as=resource_id,
+            to_resource_inventoried_as=to_resource_id, resource_conforms_to=self.iri("specs", draft.spec),
+            resource_quantity=_measure(draft.quantity, "resourceQuantity"),
+            effort_quantity=_measure(draft.effort, "effortQuantity"),
+            input_of=self.iri("processes", draft.input_of), output_of=self.iri("processes", draft.output_of),
+            at_location=draft.at_location, to_location=draft.to_location, state=draft.state, note=draft.note,
+            has_point_in_time=draft.has_point_in_time or datetime.now().astimezone(),
+            corrects=self.iri("events", draft.corrects), realization_of=draft.realization_of, new_resource=new)
+
+    def _new_resource(self, draft: RecordEvent, resource_id, to_resource_id) -> NewResource | None:
+        creates_own = draft.action in ("produce", "raise") and not resource_id and draft.spec and not draft.corrects
+        creates_to = draft.action != "combine" and not to_resource_id and (
+            draft.new_to_resource or draft.action == "move")
+        if not (creates_own or creates_to):
+            return None
+        lot = None
+        if draft.lot:
+            expiry = _date(draft.lot_expiration) if draft.lot_expiration else None
+            lot = BatchLotRecord(draft.lot, expiry)
+        return NewResource(id=self.new_iri("resources"), name=draft.resource_name,
+                           tracking_identifier=draft.tracking_identifier, lot=lot)
+
+    def resource_iri(self, ledger: Ledger, ref: str | None, field: str = "resourceInventoriedAs") -> str | None:
+        """A resource by IRI, by its short id on this node, or by its tracking identifier."""
+        if not ref:
+            return None
+        if "://" in ref:
+            return ref
+        if ledger.resource(f"{self.base_url}/resources/{ref}") is not None:
+            return f"{self.base_url}/resources/{ref}"
+        found = ledger.find_resources(tracking_identifier=ref) or ledger.find_resources(id_suffix=ref)
+        if len(found) > 1:
+            raise NodeError(field, f"{ref!r} names {len(found)} resources; use a resource id")
+        if not found:
+            raise NodeError(field, f"no resource {ref!r}")
+        return found[0].id
+
+    # reading ----------------------------------------------------------------------------------------------------
+    def resource(self, ref: str) -> EconomicResource:
+        with self.reading() as ledger:
+            return ledger.resource(self.resource_iri(ledger, ref))
+
+    def inventory(self, spec: str | None = None, location: str | None = None,
+                  include_empty: bool = False) -> list[EconomicResource]:
+        with self.reading() as ledger:
+            return ledger.find_resources(conforms_to=self.iri("specs", spec), location=location,
+                                         include_empty=include_empty)
+
+    def history(self, ref: str) -> list[EconomicEvent]:
+        with self.reading() as ledger:
+            return ledger.events_touching(self.resource_iri(ledger, ref))
+
+    def trace(self, ref: str) -> list[Step]:
+        with self.reading() as ledger:
+            return trace(ledger, self.resource_iri(ledger, ref))
+
+    def track(self, ref: str) -> list[Step]:
+        with self.reading() as ledger:
+            return track(ledger, self.resource_iri(ledger, ref))
+
+    def specs(self) -> list[ResourceSpecification]:
+        with self.reading() as ledger:
+            return ledger.specs()
+
+    def agents(self) -> list[Agent]:
+        with self.reading() as ledger:
+            return ledger.agents()
+
+    def processes(self) -> list[Process]:
+        with self.reading() as ledger:
+            return ledger.processes()
+
+    def event(self, ref: str) -> EconomicEvent | None:
+        with self.reading() as ledger:
+            return ledger.event(self.iri("events", ref))
+
+    def verify(self) -> VerifyReport:
+        """Replay every event from nothing and compare each resource with what the ledger holds."""
+        with self.reading() as ledger:
+            return replay(ledger)
+
+
+def _measure(value: Measure | str | None, field: str) -> Measure | None:
+    if value is None or isinstance(value, Measure):
+        return value
+    return Measure.parse(value, field)
+
+
+def _date(text: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise NodeError("expirationDate", f"not a date (YYYY-MM-DD): {text!r}") from None

@@ -1,0 +1,153 @@
+"""The ValueFlows 1.0 objects a node keeps, as plain immutable dataclasses.
+
+Identifiers are IRIs (strings). Optional references are None when absent. Names follow VF's terms in snake case.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from cooplink.vf.units import Measure, Unit
+
+
+@dataclass(frozen=True, slots=True)
+class Agent:
+    id: str
+    name: str
+    kind: str = "Organization"  # Person | Organization
+    note: str | None = None
+
+    def __post_init__(self):
+        if self.kind not in ("Person", "Organization"):
+            from cooplink.vf.errors import VFError
+
+            raise VFError("@type", f"an agent is a Person or an Organization, not {self.kind!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceSpecification:
+    id: str
+    name: str
+    default_unit_of_resource: Unit | None = None
+    default_unit_of_effort: Unit | None = None
+    resource_classified_as: tuple[str, ...] = ()
+    substitutable: bool = False
+    medium_of_exchange: bool = False
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessSpecification:
+    id: str
+    name: str
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BatchLotRecord:
+    batch_lot_code: str
+    expiration_date: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EconomicResource:
+    id: str
+    conforms_to: str
+    unit: Unit  # the unit both quantities are kept in
+    name: str | None = None
+    accounting_quantity: Decimal = Decimal(0)
+    onhand_quantity: Decimal = Decimal(0)
+    primary_accountable: str | None = None
+    current_location: str | None = None
+    contained_in: str | None = None
+    stage: str | None = None
+    state: str | None = None
+    tracking_identifier: str | None = None
+    lot: BatchLotRecord | None = None
+    classified_as: tuple[str, ...] = ()
+    note: str | None = None
+
+    @property
+    def accounting(self) -> Measure:
+        return Measure(self.accounting_quantity, self.unit)
+
+    @property
+    def onhand(self) -> Measure:
+        return Measure(self.onhand_quantity, self.unit)
+
+
+@dataclass(frozen=True, slots=True)
+class NewResource:
+    """What an event says about the resource it creates (VF's newInventoriedResource)."""
+
+    id: str
+    name: str | None = None
+    tracking_identifier: str | None = None
+    lot: BatchLotRecord | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EconomicEvent:
+    id: str
+    action: str
+    provider: str
+    receiver: str
+    resource_inventoried_as: str | None = None
+    to_resource_inventoried_as: str | None = None
+    resource_conforms_to: str | None = None
+    resource_quantity: Measure | None = None
+    effort_quantity: Measure | None = None
+    input_of: str | None = None
+    output_of: str | None = None
+    at_location: str | None = None
+    to_location: str | None = None
+    state: str | None = None
+    has_point_in_time: datetime | None = None
+    corrects: str | None = None
+    realization_of: str | None = None
+    note: str | None = None
+    # Filled when the event creates its resource (produce, raise) or its to-resource (transfer to a new one).
+    new_resource: NewResource | None = None
+    seq: int | None = None  # the ledger's order; None until recorded
+
+
+@dataclass(frozen=True, slots=True)
+class Process:
+    id: str
+    name: str
+    based_on: str | None = None  # a ProcessSpecification: the stage its outputs reach
+    has_beginning: datetime | None = None
+    has_end: datetime | None = None
+    finished: bool = False
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecipeFlow:
+    id: str
+    action: str
+    resource_conforms_to: str | None = None
+    resource_quantity: Measure | None = None
+    effort_quantity: Measure | None = None
+    recipe_input_of: str | None = None
+    recipe_output_of: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecipeProcess:
+    id: str
+    name: str
+    process_conforms_to: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Recipe:
+    id: str
+    name: str
+    primary_output: str | None = None  # a ResourceSpecification
+    processes: tuple[RecipeProcess, ...] = ()
+    flows: tuple[RecipeFlow, ...] = field(default=())
+    note: str | None = None
