@@ -173,6 +173,7 @@ class Node:
         return process
 
     def _open_process(self, ledger: Ledger, ref: str, field: str) -> Process:
+        """A process events may still be added to."""
         process = ledger.process(self.iri("processes", ref))
         if process is None:
             raise NodeError(field, f"no process {ref!r}")
@@ -202,12 +203,13 @@ class Node:
                             note=note or original.note)
             if original.new_resource is not None:
                 event = replace(event, resource_conforms_to=None)
-            return self._apply(ledger, event)
+            return self.apply(ledger, event)
 
     def _record_one(self, ledger: Ledger, draft: RecordEvent) -> EconomicEvent:
-        return self._apply(ledger, self._event_from(ledger, draft))
+        return self.apply(ledger, self.event_from(ledger, draft))
 
-    def _apply(self, ledger: Ledger, event: EconomicEvent) -> EconomicEvent:
+    def apply(self, ledger: Ledger, event: EconomicEvent) -> EconomicEvent:
+        """Check and record one event inside a transaction the caller holds (``with node.writing() as ledger``)."""
         check_event(event)
         corrected = None
         if event.corrects:
@@ -231,7 +233,7 @@ class Node:
         ledger.append_event(event)
         return event
 
-    def _event_from(self, ledger: Ledger, draft: RecordEvent) -> EconomicEvent:
+    def event_from(self, ledger: Ledger, draft: RecordEvent) -> EconomicEvent:
         resource_id = self.resource_iri(ledger, draft.resource, "resourceInventoriedAs")
         to_resource_id = self.resource_iri(ledger, draft.to_resource, "toResourceInventoriedAs")
         new = self._new_resource(draft, resource_id, to_resource_id)

@@ -1,0 +1,30 @@
+# Two commands set everything up on a fresh machine: `make demo` and `make test`.
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTEST_ARGS ?=
+
+.PHONY: demo test bench clean
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e '.[test]'
+	touch $@
+
+demo: $(VENV)/.installed
+	$(VENV)/bin/cooplink demo
+
+# The whole suite, on SQLite and on a throwaway PostgreSQL (installed and started here if need be).
+# COOPLINK_TEST_DB=sqlite runs it on SQLite alone.
+test: $(VENV)/.installed
+	@if [ "$${COOPLINK_TEST_DB:-all}" = sqlite ] || [ -n "$${COOPLINK_TEST_PG:-}" ]; then \
+	  $(VENV)/bin/pytest $(PYTEST_ARGS); \
+	else \
+	  pg=$$(scripts/test-postgres) && COOPLINK_TEST_PG=$$pg $(VENV)/bin/pytest $(PYTEST_ARGS); \
+	fi
+
+bench: $(VENV)/.installed
+	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) demo-data
