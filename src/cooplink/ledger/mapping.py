@@ -113,7 +113,8 @@ def event_from(row, created: EconomicResource | None = None) -> EconomicEvent:
     new = None
     if row.creates is not None and created is not None:
         new = NewResource(id=created.id, name=created.name, tracking_identifier=created.tracking_identifier,
-                          lot=created.lot, note=created.note)
+                          lot=created.lot, note=created.note,
+                          conforms_to=created.conforms_to if row.creates == "toResource" else None)
     return EconomicEvent(
         id=row.id, action=row.action, provider=row.provider, receiver=row.receiver,
         resource_inventoried_as=row.resource_inventoried_as,

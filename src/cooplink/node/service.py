@@ -50,6 +50,7 @@ class RecordEvent:
     lot_expiration: str | None = None
     resource_name: str | None = None
     new_to_resource: bool = False
+    to_spec: str | None = None  # what a created to-resource conforms to, when not its source's (goods received)
     id: str | None = None  # an IRI from elsewhere (imports); fresh under the base URL otherwise
 
 
@@ -123,6 +124,10 @@ class Node:
         if not ref:
             return None
         return ref if "://" in ref else f"{self.base_url}/{kind}/{ref}"
+
+    def owns(self, iri: str) -> bool:
+        """The IRI was minted by this node."""
+        return iri.startswith(self.base_url + "/")
 
     def agent_iri(self, ref: str | None) -> str:
         return self.agent_id if ref in (None, "", "self") else self.iri("agents", ref)
@@ -215,19 +220,20 @@ class Node:
         if event.corrects:
             corrected = ledger.event(event.corrects)
             check_correction(event, corrected, corrected is not None and ledger.is_corrected(event.corrects))
-        spec = None
-        if event.resource_conforms_to:
-            spec = ledger.spec(event.resource_conforms_to)
-            if spec is None:
-                raise NodeError("resourceConformsTo", f"no resource specification {event.resource_conforms_to!r}")
+        spec_id = event.resource_conforms_to or (event.new_resource and event.new_resource.conforms_to)
+        spec = ledger.spec(spec_id) if spec_id else None
+        if spec_id and spec is None:
+            raise NodeError("resourceConformsTo", f"no resource specification {spec_id!r}")
         stage = None
         if event.input_of:
             self._open_process(ledger, event.input_of, "inputOf")
         if event.output_of:
             stage = self._open_process(ledger, event.output_of, "outputOf").based_on
         touched = [i for i in resource_ids(event) if not (event.new_resource and i == event.new_resource.id)]
-        situation = Situation(resources=ledger.resources_for_update(touched), spec=spec, stage=stage,
-                              corrected=corrected, allow_negative=self.allow_negative_stock)
+        held = ledger.resources_for_update(touched)
+        situation = Situation(resources=held, spec=spec, stage=stage, corrected=corrected,
+                              allow_negative=self.allow_negative_stock,
+                              external=frozenset(i for i in touched if i not in held and not self.owns(i)))
         changed = apply_event(event, situation)
         ledger.put_resources(changed)
         ledger.append_event(event)
@@ -263,7 +269,8 @@ class Node:
             expiry = _date(draft.lot_expiration) if draft.lot_expiration else None
             lot = BatchLotRecord(draft.lot, expiry)
         return NewResource(id=self.new_iri("resources"), name=draft.resource_name,
-                           tracking_identifier=draft.tracking_identifier, lot=lot)
+                           tracking_identifier=draft.tracking_identifier, lot=lot,
+                           conforms_to=self.iri("specs", draft.to_spec) if creates_to else None)
 
     def resource_iri(self, ledger: Ledger, ref: str | None, field: str = "resourceInventoriedAs") -> str | None:
         """A resource by IRI, by its short id on this node, or by its tracking identifier."""

@@ -39,11 +39,12 @@ def replay(ledger: Ledger) -> VerifyReport:
         if event.output_of and event.output_of not in stages:
             process = ledger.process(event.output_of)
             stages[event.output_of] = process.based_on if process else None
-        touched = {i: folded.get(i) or _empty(stored[i]) for i in (row.resource_inventoried_as,
-                                                                   row.to_resource_inventoried_as)
-                   if i and i in stored and not (row.creates and i == created_id)}
+        named = [i for i in (row.resource_inventoried_as, row.to_resource_inventoried_as)
+                 if i and not (row.creates and i == created_id)]
+        touched = {i: folded.get(i) or _empty(stored[i]) for i in named if i in stored}
         situation = Situation(resources=touched, spec=spec, stage=stages.get(event.output_of),
-                              corrected=originals.get(event.corrects), allow_negative=True)
+                              corrected=originals.get(event.corrects), allow_negative=True,
+                              external=frozenset(i for i in named if i not in stored))
         folded.update(apply_event(event, situation))
         report.events += 1
     for resource_id, resource in stored.items():

@@ -24,6 +24,7 @@ class Situation:
     stage: str | None = None  # the ProcessSpecification of the process the event is an output of
     corrected: EconomicEvent | None = None  # the event this one corrects
     allow_negative: bool = False
+    external: frozenset[str] = frozenset()  # resources named by the event that live in another agent's ledger
 
 
 def check_event(event: EconomicEvent, action: Action | None = None) -> Action:
@@ -111,13 +112,14 @@ def resource_ids(event: EconomicEvent) -> tuple[str, ...]:
 def apply_event(event: EconomicEvent, situation: Situation) -> dict[str, EconomicResource]:
     """Return the new state of every resource the event changes (created ones included)."""
     action = action_named(event.action)
-    resources = dict(situation.resources)
-    source = _source(event, action, situation, resources)
-    target = _target(event, action, source, resources)
+    source = _source(event, action, situation)
+    target = _target(event, action, source, situation)
+    if source is None and target is None:
+        return {}  # a flow of a kind of resource, not of one this ledger inventories
+    quantity = _quantity_in(event, source or target, situation)
+    source, target = _apply_quantities(action, source, target, quantity, situation.allow_negative)
     changed: dict[str, EconomicResource] = {}
     if source is not None:
-        quantity = _quantity_in(event, source, situation)
-        source, target = _apply_quantities(action, event, source, target, quantity, situation.allow_negative)
         source = _apply_source_effects(action, event, source, target, situation.stage)
         changed[source.id] = source
     if target is not None:
@@ -125,7 +127,7 @@ def apply_event(event: EconomicEvent, situation: Situation) -> dict[str, Economi
     return changed
 
 
-def _source(event, action, situation, resources) -> EconomicResource | None:
+def _source(event, action, situation) -> EconomicResource | None:
     new = event.new_resource
     if new is not None and action.create_resource == "optional":
         spec = situation.spec
@@ -136,27 +138,49 @@ def _source(event, action, situation, resources) -> EconomicResource | None:
             primary_accountable=event.receiver if action.accountable_effect == "new" else None,
             current_location=event.at_location if action.location_effect == "new" else None,
             classified_as=spec.resource_classified_as if spec else ())
-    if not event.resource_inventoried_as:
-        return None  # a flow of a kind of resource, not of one the ledger inventories
-    return _known(resources, event.resource_inventoried_as, "resourceInventoriedAs")
+    if not event.resource_inventoried_as or _outside(event.resource_inventoried_as, action, situation):
+        return None
+    return _known(situation.resources, event.resource_inventoried_as, "resourceInventoriedAs")
 
 
-def _target(event, action, source, resources) -> EconomicResource | None:
-    if event.to_resource_inventoried_as and not (event.new_resource and action.create_resource == "optionalTo"):
-        target = _known(resources, event.to_resource_inventoried_as, "toResourceInventoriedAs")
-        if action.has_to_resource and target.conforms_to != source.conforms_to:
-            raise VFError("toResourceInventoriedAs",
-                          f"conforms to {target.conforms_to}, the resource it receives from to {source.conforms_to}")
-        return target
+def _outside(resource_id: str, action, situation) -> bool:
+    """A transfer's other side may live in another agent's ledger (a sale's goods come from the supplier's)."""
+    return action.has_to_resource and resource_id in situation.external
+
+
+def _target(event, action, source, situation) -> EconomicResource | None:
     new = event.new_resource
     if new is not None and action.create_resource == "optionalTo":
+        return _new_target(event, action, source, new, situation)
+    to_id = event.to_resource_inventoried_as
+    if not to_id or _outside(to_id, action, situation):
+        return None
+    target = _known(situation.resources, to_id, "toResourceInventoriedAs")
+    if action.has_to_resource and source is not None and target.conforms_to != source.conforms_to:
+        raise VFError("toResourceInventoriedAs",
+                      f"conforms to {target.conforms_to}, the resource it receives from to {source.conforms_to}")
+    return target
+
+
+def _new_target(event, action, source, new, situation) -> EconomicResource:
+    """The to-resource a transfer or move creates: like its source (lot and tracking kept), or, when the source
+    lies in another ledger, as the event describes it."""
+    if source is None:
+        if not new.conforms_to:
+            raise VFError("resourceConformsTo", "a resource received from another ledger needs its specification")
+        spec = situation.spec
+        unit = (spec.default_unit_of_resource if spec else None) or event.resource_quantity.unit
         return EconomicResource(
-            id=new.id, conforms_to=source.conforms_to, unit=source.unit, name=new.name or source.name,
-            tracking_identifier=new.tracking_identifier or source.tracking_identifier, lot=new.lot or source.lot,
-            classified_as=source.classified_as, note=new.note, stage=source.stage,
-            primary_accountable=event.receiver if action.accountable_effect != NA else source.primary_accountable,
-            current_location=source.current_location, state=source.state)
-    return None
+            id=new.id, conforms_to=new.conforms_to, unit=unit, name=new.name or (spec.name if spec else None),
+            tracking_identifier=new.tracking_identifier, lot=new.lot, note=new.note,
+            classified_as=spec.resource_classified_as if spec else (),
+            primary_accountable=event.receiver if action.accountable_effect != NA else None)
+    return EconomicResource(
+        id=new.id, conforms_to=new.conforms_to or source.conforms_to, unit=source.unit, name=new.name or source.name,
+        tracking_identifier=new.tracking_identifier or source.tracking_identifier, lot=new.lot or source.lot,
+        classified_as=source.classified_as, note=new.note, stage=source.stage,
+        primary_accountable=event.receiver if action.accountable_effect != NA else source.primary_accountable,
+        current_location=source.current_location, state=source.state)
 
 
 def _known(resources, resource_id, field) -> EconomicResource:
@@ -180,30 +204,32 @@ def _quantity_in(event, resource, situation) -> Decimal:
 _SIGNS = {NA: (0, 0), "increment": (1, 0), "decrement": (-1, 0), "decrementIncrement": (-1, 1), "incrementTo": (0, 1)}
 
 
-def _apply_quantities(action, event, source, target, quantity, allow_negative):
+def _apply_quantities(action, source, target, quantity, allow_negative):
     acc_from, acc_to = _SIGNS[action.accounting_effect]
     onh_from, onh_to = _SIGNS[action.onhand_effect]
-    # With no to-resource, the receiving side lies outside this ledger (e.g. on the customer's node).
-    source = replace(source, accounting_quantity=source.accounting_quantity + acc_from * quantity,
-                     onhand_quantity=source.onhand_quantity + onh_from * quantity)
-    if not allow_negative:
-        _refuse_negative(action, source, quantity, acc_from, onh_from)
+    # With no to-resource, the receiving side lies outside this ledger (e.g. on the customer's node), and likewise
+    # the giving side when goods arrive from a supplier's ledger.
+    if source is not None:
+        source = _add(source, acc_from * quantity, onh_from * quantity, action, allow_negative)
     if target is not None:
-        target = replace(target, accounting_quantity=target.accounting_quantity + acc_to * quantity,
-                         onhand_quantity=target.onhand_quantity + onh_to * quantity)
-        if not allow_negative:
-            _refuse_negative(action, target, quantity, acc_to, onh_to)
+        target = _add(target, acc_to * quantity, onh_to * quantity, action, allow_negative)
     return source, target
 
 
-def _refuse_negative(action, resource, quantity, acc_sign, onh_sign) -> None:
-    lowered = (acc_sign * quantity < 0 and resource.accounting_quantity < 0) or \
-              (onh_sign * quantity < 0 and resource.onhand_quantity < 0)
-    if lowered:
-        had = min(resource.accounting_quantity - acc_sign * quantity, resource.onhand_quantity - onh_sign * quantity)
+def _add(resource, accounting, onhand, action, allow_negative) -> EconomicResource:
+    if not accounting and not onhand:
+        return resource
+    changed = replace(resource, accounting_quantity=resource.accounting_quantity + accounting,
+                      onhand_quantity=resource.onhand_quantity + onhand)
+    lowered_below_zero = (accounting < 0 and changed.accounting_quantity < 0) or \
+        (onhand < 0 and changed.onhand_quantity < 0)
+    if lowered_below_zero and not allow_negative:
+        available = min(q for q, d in ((resource.accounting_quantity, accounting), (resource.onhand_quantity, onhand))
+                        if d < 0)
         raise VFError("resourceQuantity",
-                      f"{action.name} of {abs(quantity)} {resource.unit.name} is more than the "
-                      f"{had} {resource.unit.name} available in {resource.id}")
+                      f"{action.name} of {abs(accounting or onhand)} {resource.unit.name} is more than the "
+                      f"{available} {resource.unit.name} available in {resource.id}")
+    return changed
 
 
 def _apply_source_effects(action, event, source, target, stage) -> EconomicResource:

@@ -85,6 +85,7 @@ class NewResource:
     tracking_identifier: str | None = None
     lot: BatchLotRecord | None = None
     note: str | None = None
+    conforms_to: str | None = None  # for a to-resource: its own specification, when not its source's
 
 
 @dataclass(frozen=True, slots=True)

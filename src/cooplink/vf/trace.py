@@ -26,10 +26,17 @@ class FlowGraph(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class Elsewhere:
+    """A resource the flow reaches that this ledger does not hold (another agent's, on another node)."""
+
+    id: str
+
+
+@dataclass(frozen=True, slots=True)
 class Step:
     depth: int
-    kind: str  # resource | event | process
-    item: EconomicResource | EconomicEvent | Process
+    kind: str  # resource | event | process | elsewhere
+    item: EconomicResource | EconomicEvent | Process | Elsewhere
 
     @property
     def id(self) -> str:
@@ -66,10 +73,20 @@ class _Walk:
         self.steps.append(Step(depth, kind, item))
         return True
 
+    def reach(self, resource_id: str, depth: int) -> bool:
+        """Show the resource; False when it lies in another ledger, where this walk cannot follow it."""
+        resource = self.graph.resource(resource_id)
+        if resource is None:
+            self.emit(depth, "elsewhere", Elsewhere(resource_id))
+            return False
+        self.emit(depth, "resource", resource)
+        return True
+
 
 class _Trace(_Walk):
     def resource(self, resource_id: str, before: int | None, depth: int) -> None:
-        self.emit(depth, "resource", self.graph.resource(resource_id))
+        if not self.reach(resource_id, depth):
+            return
         if resource_id not in self.bounds:
             after = None
         else:  # seen before: follow only the events up to `before` not yet followed
@@ -114,7 +131,8 @@ def _belongs_back(input_event: EconomicEvent, output: EconomicEvent, output_acti
 
 class _Track(_Walk):
     def resource(self, resource_id: str, after: int | None, depth: int) -> None:
-        self.emit(depth, "resource", self.graph.resource(resource_id))
+        if not self.reach(resource_id, depth):
+            return
         if resource_id not in self.bounds:
             before = None
         else:  # seen before: follow only the events from `after` not yet followed
