@@ -90,7 +90,8 @@ def resource_from(row) -> EconomicResource:
         lot=lot, classified_as=tuple(json.loads(row.classified_as)), note=row.note)
 
 
-def event_row(event: EconomicEvent, recorded_at: str) -> dict:
+def event_row(event: EconomicEvent) -> dict:
+    """The row of an event; the ledger adds ``recorded_at`` when it writes it."""
     creates = None
     if event.new_resource is not None:
         creates = "resource" if event.new_resource.id == event.resource_inventoried_as else "toResource"
@@ -104,8 +105,7 @@ def event_row(event: EconomicEvent, recorded_at: str) -> dict:
             "input_of": event.input_of, "output_of": event.output_of, "at_location": event.at_location,
             "to_location": event.to_location, "state": event.state,
             "has_point_in_time": _iso(event.has_point_in_time), "corrects": event.corrects,
-            "realization_of": event.realization_of, "note": event.note, "creates": creates,
-            "recorded_at": recorded_at}
+            "realization_of": event.realization_of, "note": event.note, "creates": creates}
 
 
 def event_from(row, created: EconomicResource | None = None) -> EconomicEvent:

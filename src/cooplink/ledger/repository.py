@@ -6,6 +6,8 @@ BEGIN IMMEDIATE) and cached, so a batch of events on the same resources reads ea
 
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
+from decimal import Decimal
+from functools import lru_cache
 
 from sqlalchemy import Connection, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -119,7 +121,8 @@ class Ledger:
         out)."""
         missing = sorted(i for i in ids if i not in self._resources)
         if missing:
-            query = select(resources).where(resources.c.id.in_(missing)).order_by(resources.c.id).with_for_update()
+            wanted = resources.c.id == missing[0] if len(missing) == 1 else resources.c.id.in_(missing)
+            query = select(resources).where(wanted).order_by(resources.c.id).with_for_update()
             for row in self.connection.execute(query):
                 self._resources[row.id] = mapping.resource_from(row)
         return {i: self._resources[i] for i in ids if i in self._resources}
@@ -165,7 +168,7 @@ class Ledger:
         if event.id in self._pending_events:
             raise VFError("@id", f"event {event.id!r} is recorded twice")
         self._pending_events[event.id] = event
-        self._event_rows.append(mapping.event_row(event, _now()))
+        self._event_rows.append(mapping.event_row(event))
 
     def event(self, event_id: str) -> EconomicEvent | None:
         if event_id in self._pending_events:
@@ -220,8 +223,11 @@ class Ledger:
         if self._new_resources:
             self.connection.execute(resources.insert(), [mapping.resource_row(r) for r in self._new_resources.values()])
         if self._event_rows:
+            recorded_at = _now()  # the transaction's time, shared by all its events
+            for row in self._event_rows:
+                row["recorded_at"] = recorded_at
             try:
-                self.connection.execute(events.insert(), self._event_rows)
+                _insert_many(self.connection, events, self._event_rows)
             except IntegrityError as error:
                 raise _integrity_reason(error) from None
         if self._changed_resources:
@@ -239,6 +245,24 @@ class Ledger:
         if self._one(select(table.c.id).where(table.c.id == row["id"])) is not None:
             raise VFError("@id", f"a {what} {row['id']!r} already exists")
         self.connection.execute(table.insert().values(row))
+
+
+def _insert_many(connection: Connection, table, rows: list[dict]) -> None:
+    """executemany handed straight to the driver: SQLAlchemy's per-row parameter handling would cost as much as
+    SQLite's own insert. The statement is still compiled by SQLAlchemy for the dialect at hand."""
+    compiled = _compiled_insert(connection.dialect, table, tuple(rows[0]))
+    if compiled.positional:  # SQLite: tuples, and exact decimals as text (as ExactDecimal stores them)
+        order = compiled.positiontup
+        params = [tuple(str(v) if isinstance(v, Decimal) else v for v in map(row.__getitem__, order))
+                  for row in rows]
+    else:
+        params = rows
+    connection.exec_driver_sql(str(compiled), params)
+
+
+@lru_cache(maxsize=32)
+def _compiled_insert(dialect, table, columns: tuple[str, ...]):
+    return table.insert().compile(dialect=dialect, column_keys=list(columns))
 
 
 def _integrity_reason(error: IntegrityError) -> VFError:

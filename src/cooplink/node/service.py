@@ -2,9 +2,8 @@
 nothing, and bad input raises NodeError (a VFError) naming the field at fault."""
 
 import secrets
-import uuid
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 from cooplink.ledger.database import ensure_current, open_engine
@@ -117,7 +116,7 @@ class Node:
     # identifiers ------------------------------------------------------------------------------------------------
     def new_iri(self, kind: str) -> str:
         """A fresh IRI under this node's base URL, never reused."""
-        token = uuid.uuid4().hex if kind == "events" else secrets.token_hex(5)
+        token = secrets.token_hex(16 if kind == "events" else 5)  # 128 random bits: never met twice
         return f"{self.base_url}/{kind}/{token}"
 
     def iri(self, kind: str, ref: str | None) -> str | None:
@@ -166,14 +165,14 @@ class Node:
             if spec_id and ledger.process_spec(spec_id) is None:
                 raise NodeError("basedOn", f"no process specification {based_on!r}")
             process = Process(id=self.iri("processes", ref) if ref else self.new_iri("processes"), name=name,
-                              based_on=spec_id, has_beginning=datetime.now().astimezone(), note=note)
+                              based_on=spec_id, has_beginning=datetime.now(timezone.utc), note=note)
             ledger.add_process(process)
         return process
 
     def finish_process(self, ref: str) -> Process:
         with self.writing() as ledger:
             process = self._open_process(ledger, ref, "process")
-            process = replace(process, finished=True, has_end=datetime.now().astimezone())
+            process = replace(process, finished=True, has_end=datetime.now(timezone.utc))
             ledger.update_process(process)
         return process
 
@@ -233,11 +232,17 @@ class Node:
         held = ledger.resources_for_update(touched)
         situation = Situation(resources=held, spec=spec, stage=stage, corrected=corrected,
                               allow_negative=self.allow_negative_stock,
-                              external=frozenset(i for i in touched if i not in held and not self.owns(i)))
+                              external=self._elsewhere(touched, held))
         changed = apply_event(event, situation)
         ledger.put_resources(changed)
         ledger.append_event(event)
         return event
+
+    def _elsewhere(self, touched: list[str], held: dict) -> frozenset[str]:
+        """Resources the event names that live in another agent's ledger (not held here, not minted here)."""
+        if len(held) == len(touched):
+            return frozenset()
+        return frozenset(i for i in touched if i not in held and not self.owns(i))
 
     def event_from(self, ledger: Ledger, draft: RecordEvent) -> EconomicEvent:
         resource_id = self.resource_iri(ledger, draft.resource, "resourceInventoriedAs")
@@ -255,7 +260,7 @@ class Node:
             effort_quantity=_measure(draft.effort, "effortQuantity"),
             input_of=self.iri("processes", draft.input_of), output_of=self.iri("processes", draft.output_of),
             at_location=draft.at_location, to_location=draft.to_location, state=draft.state, note=draft.note,
-            has_point_in_time=draft.has_point_in_time or datetime.now().astimezone(),
+            has_point_in_time=draft.has_point_in_time or datetime.now(timezone.utc),
             corrects=self.iri("events", draft.corrects), realization_of=draft.realization_of, new_resource=new)
 
     def _new_resource(self, draft: RecordEvent, resource_id, to_resource_id) -> NewResource | None:

@@ -5,12 +5,13 @@ states, or raises VFError naming the field at fault. The ledger calls it when re
 so a balance is by construction the fold of its events.
 """
 
-from dataclasses import dataclass, replace
-from decimal import Decimal
+from dataclasses import dataclass
+from decimal import Decimal, Inexact, localcontext
 
 from cooplink.vf.actions import IMPLIED_TRANSFER, NA, Action, action_named
 from cooplink.vf.errors import VFError
 from cooplink.vf.model import EconomicEvent, EconomicResource, ResourceSpecification
+from cooplink.vf.units import EXACT
 
 ZERO = Decimal(0)
 
@@ -111,6 +112,14 @@ def resource_ids(event: EconomicEvent) -> tuple[str, ...]:
 
 def apply_event(event: EconomicEvent, situation: Situation) -> dict[str, EconomicResource]:
     """Return the new state of every resource the event changes (created ones included)."""
+    try:
+        with localcontext(EXACT):
+            return _apply(event, situation)
+    except Inexact:
+        raise VFError("resourceQuantity", "has more digits than a balance can keep exactly") from None
+
+
+def _apply(event: EconomicEvent, situation: Situation) -> dict[str, EconomicResource]:
     action = action_named(event.action)
     source = _source(event, action, situation)
     target = _target(event, action, source, situation)
@@ -219,8 +228,8 @@ def _apply_quantities(action, source, target, quantity, allow_negative):
 def _add(resource, accounting, onhand, action, allow_negative) -> EconomicResource:
     if not accounting and not onhand:
         return resource
-    changed = replace(resource, accounting_quantity=resource.accounting_quantity + accounting,
-                      onhand_quantity=resource.onhand_quantity + onhand)
+    changed = resource.evolve(accounting_quantity=resource.accounting_quantity + accounting,
+                              onhand_quantity=resource.onhand_quantity + onhand)
     lowered_below_zero = (accounting < 0 and changed.accounting_quantity < 0) or \
         (onhand < 0 and changed.onhand_quantity < 0)
     if lowered_below_zero and not allow_negative:
@@ -244,7 +253,7 @@ def _apply_source_effects(action, event, source, target, stage) -> EconomicResou
         changes["stage"] = stage
     if action.state_effect == "update" and event.state:
         changes["state"] = event.state
-    return replace(source, **changes) if changes else source
+    return source.evolve(**changes) if changes else source
 
 
 def _apply_target_effects(action, event, target) -> EconomicResource:
@@ -257,7 +266,7 @@ def _apply_target_effects(action, event, target) -> EconomicResource:
         changes["primary_accountable"] = event.receiver
     if action.state_effect == "updateTo" and event.state:
         changes["state"] = event.state
-    return replace(target, **changes) if changes else target
+    return target.evolve(**changes) if changes else target
 
 
 def implied_transfer(event: EconomicEvent) -> str | None:

@@ -6,11 +6,15 @@ units of different dimensions (kg and litre) never convert.
 """
 
 from dataclasses import dataclass
-from decimal import Decimal, localcontext
+from decimal import Context, Decimal, DivisionByZero, Inexact, InvalidOperation, Overflow, localcontext
 from fractions import Fraction
 from functools import lru_cache
 
 from cooplink.vf.errors import VFError
+
+
+# Arithmetic on quantities: wide enough for any real stock, and an error rather than a rounding if ever not.
+EXACT = Context(prec=60, traps=[Inexact, InvalidOperation, DivisionByZero, Overflow])
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +97,11 @@ class Measure:
         exact decimal value (1 minute in hours)."""
         if unit is self.unit:
             return self
-        exact = Fraction(self.value) * conversion_factor(self.unit, unit, field)
+        factor = conversion_factor(self.unit, unit, field)
+        if _terminates(factor.denominator):  # 1000, 0.001, 12: a decimal product, exact in a wide context
+            with localcontext(EXACT):
+                return Measure(plain(self.value * Decimal(factor.numerator) / Decimal(factor.denominator)), unit)
+        exact = Fraction(self.value) * factor
         return Measure(_exact_decimal(exact, f"{self} in {unit.name}", field), unit)
 
     def __str__(self) -> str:
@@ -123,16 +131,21 @@ def conversion_factor(source: Unit, target: Unit, field: str = "hasUnit") -> Fra
 @lru_cache(maxsize=None)
 def _in_base_units(name: str) -> tuple[Fraction, str]:
     """One of the unit in SI base units, as an exact fraction, and the dimension it measures."""
-    quantity = _registry().parse_expression(UNITS[name].pint).to_base_units()
+    with localcontext(Context(prec=60)):  # pint's own arithmetic, free of the EXACT traps
+        quantity = _registry().parse_expression(UNITS[name].pint).to_base_units()
     return Fraction(Decimal(quantity.magnitude)), str(quantity.dimensionality)
 
 
-def _exact_decimal(value: Fraction, what: str, field: str) -> Decimal:
-    denominator = value.denominator
+def _terminates(denominator: int) -> bool:
+    """A fraction with this denominator has a finite decimal expansion."""
     for prime in (2, 5):
         while denominator % prime == 0:
             denominator //= prime
-    if denominator != 1:
+    return denominator == 1
+
+
+def _exact_decimal(value: Fraction, what: str, field: str) -> Decimal:
+    if not _terminates(value.denominator):
         raise VFError(field, f"{what} has no exact decimal value; record it in a unit that has one")
     with localcontext() as context:
         context.prec = 60
