@@ -1,7 +1,6 @@
 """The store: migrations, durability settings, and concurrent writers on both backends."""
 
 import multiprocessing
-import os
 import signal
 import subprocess
 import sys

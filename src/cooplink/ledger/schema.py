@@ -7,8 +7,7 @@ events that change them, so reading a balance never scans the ledger.
 
 from decimal import Decimal
 
-from sqlalchemy import (Boolean, Column, ForeignKey, Index, Integer, MetaData, String, Table, Text, UniqueConstraint,
-                        types)
+from sqlalchemy import (Boolean, Column, ForeignKey, Integer, MetaData, String, Table, Text, types)
 
 
 class ExactDecimal(types.TypeDecorator):

@@ -10,6 +10,7 @@ from cooplink.ledger.database import ensure_current, open_engine
 from cooplink.ledger.repository import Ledger
 from cooplink.ledger.unit_of_work import UnitOfWork
 from cooplink.node import home as homes
+from cooplink.vf.actions import action_named
 from cooplink.vf.effects import Situation, apply_event, check_correction, check_event, resource_ids
 from cooplink.vf.errors import VFError
 from cooplink.vf.model import (Agent, BatchLotRecord, EconomicEvent, EconomicResource, NewResource, Process,
@@ -122,7 +123,7 @@ class Node:
     def iri(self, kind: str, ref: str | None) -> str | None:
         if not ref:
             return None
-        return ref if "://" in ref else f"{self.base_url}/{kind}/{ref}"
+        return ref if _absolute(ref) else f"{self.base_url}/{kind}/{ref}"
 
     def owns(self, iri: str) -> bool:
         """The IRI was minted by this node."""
@@ -176,6 +177,16 @@ class Node:
             ledger.update_process(process)
         return process
 
+    def _process_of(self, ledger: Ledger, ref: str, field: str, restated: str | None) -> Process:
+        """The process an event flows into or out of: an open one; or, for a correction that keeps the corrected
+        event's process, a finished one too (mistakes are often found after the work is done)."""
+        if ref != restated:
+            return self._open_process(ledger, ref, field)
+        process = ledger.process(ref)
+        if process is None:
+            raise NodeError(field, f"no process {ref!r}")
+        return process
+
     def _open_process(self, ledger: Ledger, ref: str, field: str) -> Process:
         """A process events may still be added to."""
         process = ledger.process(self.iri("processes", ref))
@@ -205,7 +216,9 @@ class Node:
                             resource_quantity=_measure(quantity, "resourceQuantity") or original.resource_quantity,
                             effort_quantity=_measure(effort, "effortQuantity") or original.effort_quantity,
                             note=note or original.note)
-            if original.new_resource is not None:
+            if original.resource_inventoried_as:
+                # A stored event names both only when it created its resource (the ledger does not keep which
+                # NewResource it was); the restatement names the resource alone, as any other event on it.
                 event = replace(event, resource_conforms_to=None)
             return self.apply(ledger, event)
 
@@ -225,9 +238,9 @@ class Node:
             raise NodeError("resourceConformsTo", f"no resource specification {spec_id!r}")
         stage = None
         if event.input_of:
-            self._open_process(ledger, event.input_of, "inputOf")
+            self._process_of(ledger, event.input_of, "inputOf", corrected and corrected.input_of)
         if event.output_of:
-            stage = self._open_process(ledger, event.output_of, "outputOf").based_on
+            stage = self._process_of(ledger, event.output_of, "outputOf", corrected and corrected.output_of).based_on
         touched = [i for i in resource_ids(event) if not (event.new_resource and i == event.new_resource.id)]
         held = ledger.resources_for_update(touched)
         situation = Situation(resources=held, spec=spec, stage=stage, corrected=corrected,
@@ -245,17 +258,20 @@ class Node:
         return frozenset(i for i in touched if i not in held and not self.owns(i))
 
     def event_from(self, ledger: Ledger, draft: RecordEvent) -> EconomicEvent:
+        action = action_named(draft.action)
         resource_id = self.resource_iri(ledger, draft.resource, "resourceInventoriedAs")
         to_resource_id = self.resource_iri(ledger, draft.to_resource, "toResourceInventoriedAs")
-        new = self._new_resource(draft, resource_id, to_resource_id)
-        if new is not None and draft.action in ("produce", "raise", "lower"):
+        provider = self._agent(ledger, draft.provider, "provider")
+        receiver = self._agent(ledger, draft.receiver, "receiver") if draft.receiver else provider
+        new = self._new_resource(draft, action, resource_id, to_resource_id, provider == receiver)
+        if new is not None and action.create_resource == "optional":
             resource_id = new.id
         elif new is not None:
             to_resource_id = new.id
         return EconomicEvent(
-            id=draft.id or self.new_iri("events"), action=draft.action, provider=self.agent_iri(draft.provider),
-            receiver=self.agent_iri(draft.receiver or draft.provider), resource_inventoried_as=resource_id,
-            to_resource_inventoried_as=to_resource_id, resource_conforms_to=self.iri("specs", draft.spec),
+            id=draft.id or self.new_iri("events"), action=draft.action, provider=provider, receiver=receiver,
+            resource_inventoried_as=resource_id, to_resource_inventoried_as=to_resource_id,
+            resource_conforms_to=self.iri("specs", draft.spec),
             resource_quantity=_measure(draft.quantity, "resourceQuantity"),
             effort_quantity=_measure(draft.effort, "effortQuantity"),
             input_of=self.iri("processes", draft.input_of), output_of=self.iri("processes", draft.output_of),
@@ -263,10 +279,22 @@ class Node:
             has_point_in_time=draft.has_point_in_time or datetime.now(timezone.utc),
             corrects=self.iri("events", draft.corrects), realization_of=draft.realization_of, new_resource=new)
 
-    def _new_resource(self, draft: RecordEvent, resource_id, to_resource_id) -> NewResource | None:
-        creates_own = draft.action in ("produce", "raise") and not resource_id and draft.spec and not draft.corrects
-        creates_to = draft.action != "combine" and not to_resource_id and (
-            draft.new_to_resource or draft.action == "move")
+    def _agent(self, ledger: Ledger, ref: str | None, field: str) -> str:
+        """An agent by IRI (another node's agents need not be known here) or by short name (which must be)."""
+        iri = self.agent_iri(ref)
+        if not _absolute(ref or "") and iri != self.agent_id and ledger.agent(iri) is None:
+            raise NodeError(field, f"no agent {ref!r} on this node (add it with 'cooplink agent add')")
+        return iri
+
+    def _new_resource(self, draft: RecordEvent, action, resource_id, to_resource_id,
+                      same_agent: bool) -> NewResource | None:
+        """What a recorded event creates: its own resource when it may create one and names none (produce 10
+        widgets); a to-resource when asked, or when the goods stay with the same agent and must land somewhere
+        in this ledger (a move). A correction restates its event's resources; it never creates one."""
+        if draft.corrects:
+            return None
+        creates_own = action.create_resource == "optional" and not resource_id and bool(draft.spec)
+        creates_to = action.has_to_resource and not to_resource_id and (draft.new_to_resource or same_agent)
         if not (creates_own or creates_to):
             return None
         lot = None
@@ -281,7 +309,7 @@ class Node:
         """A resource by IRI, by its short id on this node, or by its tracking identifier."""
         if not ref:
             return None
-        if "://" in ref:
+        if _absolute(ref):
             return ref
         if ledger.resource(f"{self.base_url}/resources/{ref}") is not None:
             return f"{self.base_url}/resources/{ref}"
@@ -327,6 +355,14 @@ class Node:
         with self.reading() as ledger:
             return ledger.processes()
 
+    def process_flows(self, ref: str) -> tuple[Process, list[EconomicEvent], list[EconomicEvent]]:
+        """A process with its input and its output events, in ledger order."""
+        with self.reading() as ledger:
+            process = ledger.process(self.iri("processes", ref))
+            if process is None:
+                raise NodeError("process", f"no process {ref!r}")
+            return process, ledger.process_inputs(process.id), ledger.process_outputs(process.id)
+
     def event(self, ref: str) -> EconomicEvent | None:
         with self.reading() as ledger:
             return ledger.event(self.iri("events", ref))
@@ -335,6 +371,11 @@ class Node:
         """Replay every event from nothing and compare each resource with what the ledger holds."""
         with self.reading() as ledger:
             return replay(ledger)
+
+
+def _absolute(ref: str) -> bool:
+    """An IRI rather than a short name on this node: http(s)://... or a URN (urn:uuid:... ids are common in VF)."""
+    return "://" in ref or ref.startswith("urn:")
 
 
 def _measure(value: Measure | str | None, field: str) -> Measure | None:

@@ -11,7 +11,7 @@ from decimal import Decimal, Inexact, localcontext
 from cooplink.vf.actions import IMPLIED_TRANSFER, NA, Action, action_named
 from cooplink.vf.errors import VFError
 from cooplink.vf.model import EconomicEvent, EconomicResource, ResourceSpecification
-from cooplink.vf.units import EXACT
+from cooplink.vf.units import EXACT, plain
 
 ZERO = Decimal(0)
 
@@ -189,7 +189,13 @@ def _new_target(event, action, source, new, situation) -> EconomicResource:
         tracking_identifier=new.tracking_identifier or source.tracking_identifier, lot=new.lot or source.lot,
         classified_as=source.classified_as, note=new.note, stage=source.stage,
         primary_accountable=event.receiver if action.accountable_effect != NA else source.primary_accountable,
-        current_location=source.current_location, state=source.state)
+        current_location=_new_location(event, action) or source.current_location, state=source.state)
+
+
+def _new_location(event, action) -> str | None:
+    """Location effect 'new' (a copy) places the created resource where the event says, not where the original
+    lies; 'updateTo' (transfer, move) is applied to every to-resource later, created or not."""
+    return (event.to_location or event.at_location) if action.location_effect == "new" else None
 
 
 def _known(resources, resource_id, field) -> EconomicResource:
@@ -228,8 +234,8 @@ def _apply_quantities(action, source, target, quantity, allow_negative):
 def _add(resource, accounting, onhand, action, allow_negative) -> EconomicResource:
     if not accounting and not onhand:
         return resource
-    changed = resource.evolve(accounting_quantity=resource.accounting_quantity + accounting,
-                              onhand_quantity=resource.onhand_quantity + onhand)
+    changed = resource.evolve(accounting_quantity=plain(resource.accounting_quantity + accounting),
+                              onhand_quantity=plain(resource.onhand_quantity + onhand))
     lowered_below_zero = (accounting < 0 and changed.accounting_quantity < 0) or \
         (onhand < 0 and changed.onhand_quantity < 0)
     if lowered_below_zero and not allow_negative:

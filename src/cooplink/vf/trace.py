@@ -47,9 +47,15 @@ def flows_into(event: EconomicEvent, resource_id: str) -> bool:
     """The event added to the resource: it is the to-resource, or the event is an output or an increase of it."""
     action = action_named(event.action)
     if event.to_resource_inventoried_as == resource_id:
-        return action.has_to_resource
+        return _fills(action)
     return event.resource_inventoried_as == resource_id and (
         action.can_be_output or action.onhand_effect == "increment" or action.accounting_effect == "increment")
+
+
+def _fills(action) -> bool:
+    """The to-resource receives what the event takes from its resource: a transfer's or move's target, or the
+    container a combine packs it into (track goes item -> container, so trace must come back the same way)."""
+    return action.has_to_resource or action.contained_effect == "update"
 
 
 def flows_out_of(event: EconomicEvent, resource_id: str) -> bool:
@@ -150,7 +156,7 @@ class _Track(_Walk):
             return
         if event.input_of:
             self.process(event, depth + 1)
-        elif event.to_resource_inventoried_as:
+        if event.to_resource_inventoried_as:  # a combine may be both: an input of packing, into its container
             self.resource(event.to_resource_inventoried_as, event.seq, depth + 1)
 
     def process(self, input_event: EconomicEvent, depth: int) -> None:

@@ -32,7 +32,6 @@ _UNITS = (
     Unit("each", "EA", "ea", "dimensionless"),
     Unit("dozen", "DZN", "dz", "12 * dimensionless"),
     Unit("pair", "PR", "pr", "2 * dimensionless"),
-    Unit("percent", "P1", "%", "0.01 * dimensionless"),
     Unit("milligram", "MGM", "mg", "milligram"),
     Unit("gram", "GRM", "g", "gram"),
     Unit("kilogram", "KGM", "kg", "kilogram"),
@@ -98,11 +97,15 @@ class Measure:
         if unit is self.unit:
             return self
         factor = conversion_factor(self.unit, unit, field)
-        if _terminates(factor.denominator):  # 1000, 0.001, 12: a decimal product, exact in a wide context
+        try:
             with localcontext(EXACT):
-                return Measure(plain(self.value * Decimal(factor.numerator) / Decimal(factor.denominator)), unit)
-        exact = Fraction(self.value) * factor
-        return Measure(_exact_decimal(exact, f"{self} in {unit.name}", field), unit)
+                if _terminates(factor.denominator):  # 1000, 0.001, 12: a decimal product
+                    return Measure(plain(self.value * Decimal(factor.numerator) / Decimal(factor.denominator)),
+                                   unit)
+                exact = Fraction(self.value) * factor
+                return Measure(_exact_decimal(exact, f"{self} in {unit.name}", field), unit)
+        except (Inexact, InvalidOperation, Overflow):  # the EXACT traps: a bare decimal error names no field
+            raise VFError(field, f"{self} in {unit.name} has more digits than can be kept exactly") from None
 
     def __str__(self) -> str:
         return f"{self.value} {self.unit.name}"
@@ -147,9 +150,8 @@ def _terminates(denominator: int) -> bool:
 def _exact_decimal(value: Fraction, what: str, field: str) -> Decimal:
     if not _terminates(value.denominator):
         raise VFError(field, f"{what} has no exact decimal value; record it in a unit that has one")
-    with localcontext() as context:
-        context.prec = 60
-        return plain(Decimal(value.numerator) / Decimal(value.denominator))
+    # In the caller's EXACT context: a result wider than it is refused, never rounded.
+    return plain(Decimal(value.numerator) / Decimal(value.denominator))
 
 
 def plain(number: Decimal) -> Decimal:
