@@ -1,0 +1,91 @@
+"""Reading a node: its inventory, a resource's history, where things came from and went, and the proof that the
+balances equal their events."""
+
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from cooplink.cli.common import JsonOption, console, open_node, print_json
+from cooplink.cli.render import Labels, history_table, inventory_table, print_steps
+
+Resource = Annotated[str, typer.Argument(help="The resource: its id, tracking identifier or IRI.")]
+NEGATIVE_STOCK_NOTE = "This node allows negative stock: quantities may fall below zero."
+
+
+def inventory(ctx: typer.Context,
+              spec: Annotated[str | None, typer.Option("--spec", help="Only resources of this specification.")] = None,
+              at: Annotated[str | None, typer.Option("--at", help="Only resources at this location.")] = None,
+              include_empty: Annotated[bool, typer.Option(
+                  "--all", help="Include resources with nothing left.")] = False,
+              as_json: JsonOption = False):
+    """The resources this node holds, with accounting and on-hand quantities."""
+    node = open_node(ctx)
+    resources = node.inventory(spec=spec, location=at, include_empty=include_empty)
+    if as_json:
+        print_json({"node": node.base_url, "allow_negative_stock": node.allow_negative_stock,
+                    "resources": resources})
+        return
+    print_inventory(console(), node, resources)
+
+
+def print_inventory(out, node, resources, title: str | None = None) -> None:
+    if node.allow_negative_stock:
+        out.print(f"[yellow]{NEGATIVE_STOCK_NOTE}[/]")
+    if not resources:
+        out.print("No resources" + (f" in {escape(title)}." if title else "."))
+        return
+    out.print(inventory_table(resources, Labels.of(node), title=title))
+
+
+def history(ctx: typer.Context, resource: Resource, as_json: JsonOption = False):
+    """Every event that touched a resource, in ledger order."""
+    node = open_node(ctx)
+    events = node.history(resource)
+    if as_json:
+        print_json(events)
+        return
+    if not events:
+        console().print(f"No events touch {escape(resource)}.")
+        return
+    console().print(history_table(events, Labels.of(node)))
+
+
+def trace(ctx: typer.Context, resource: Resource, as_json: JsonOption = False):
+    """Where a resource came from: back through events and processes to its sources."""
+    _show_walk(ctx, resource, as_json, backwards=True)
+
+
+def track(ctx: typer.Context, resource: Resource, as_json: JsonOption = False):
+    """Where a resource went: forward through events and processes to what it became."""
+    _show_walk(ctx, resource, as_json, backwards=False)
+
+
+def _show_walk(ctx: typer.Context, resource: str, as_json: bool, backwards: bool) -> None:
+    node = open_node(ctx)
+    steps = node.trace(resource) if backwards else node.track(resource)
+    if as_json:
+        print_json(steps)
+        return
+    print_steps(console(), steps, Labels.of(node))
+
+
+def verify(ctx: typer.Context, as_json: JsonOption = False):
+    """Replay every event from nothing and compare each balance with what the ledger holds (exit 1 on drift)."""
+    report = open_node(ctx).verify()
+    if as_json:
+        print_json({"ok": report.ok, "events": report.events, "resources": report.resources,
+                    "differences": report.differences})
+    else:
+        print_verify(console(), report)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def print_verify(out, report, who: str = "") -> None:
+    prefix = f"{who}: " if who else ""
+    out.print(f"{prefix}replayed {report.events} events, checked {report.resources} resources: " +
+              ("[green]every balance equals the fold of its events.[/]" if report.ok
+               else f"[red]{len(report.differences)} differences[/]"))
+    for difference in report.differences:
+        out.print(f"  [red]✗[/] {escape(difference)}")
