@@ -42,11 +42,15 @@ def workload(resources: list[str], count: int, seed: int = 1) -> list[RecordEven
 
 
 def raw_rows(count: int) -> list[tuple]:
-    row = lambda i: (None, f"http://127.0.0.1:8001/events/{uuid.uuid4().hex}", "consume", "http://127.0.0.1:8001",
-                     "http://127.0.0.1:8001", f"http://127.0.0.1:8001/resources/{i % 50:010x}", None, None,
-                     str(i % 5 + 1), "piece", None, None, None, None, None, None, None,
-                     "2026-11-26T12:00:00+00:00", None, None, "bench", None, "2026-11-26T12:00:00+00:00")
-    return [row(i) for i in range(count)]
+    return [_raw_row(i) for i in range(count)]
+
+
+def _raw_row(i: int) -> tuple:
+    """An event row as the ledger writes it: same columns, similar values."""
+    return (None, f"http://127.0.0.1:8001/events/{uuid.uuid4().hex}", "consume", "http://127.0.0.1:8001",
+            "http://127.0.0.1:8001", f"http://127.0.0.1:8001/resources/{i % 50:010x}", None, None,
+            str(i % 5 + 1), "piece", None, None, None, None, None, None, None,
+            "2026-11-26T12:00:00+00:00", None, None, "bench", None, "2026-11-26T12:00:00+00:00")
 
 
 def raw_database(path, synchronous: str) -> sqlite3.Connection:

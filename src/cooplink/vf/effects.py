@@ -142,7 +142,8 @@ def _source(event, action, situation) -> EconomicResource | None:
         spec = situation.spec
         unit = (spec.default_unit_of_resource if spec else None) or event.resource_quantity.unit
         return EconomicResource(
-            id=new.id, conforms_to=event.resource_conforms_to, unit=unit, name=new.name or (spec.name if spec else None),
+            id=new.id, conforms_to=event.resource_conforms_to, unit=unit,
+            name=new.name or (spec.name if spec else None),
             tracking_identifier=new.tracking_identifier, lot=new.lot, note=new.note,
             primary_accountable=event.receiver if action.accountable_effect == "new" else None,
             current_location=event.at_location if action.location_effect == "new" else None,
