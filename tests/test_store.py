@@ -11,7 +11,7 @@ from alembic.script import ScriptDirectory
 from alembic.config import Config
 from sqlalchemy import text
 
-from cooplink.ledger.database import HEAD, MIGRATIONS, current_revision, migrate, open_engine
+from cooplink.ledger.database import HEAD, MIGRATIONS, current_revisions, migrate, open_engine
 from cooplink.ledger.schema import metadata
 from cooplink.node import Node, RecordEvent
 
@@ -25,7 +25,7 @@ def test_head_constant_names_the_newest_migration():
 def test_migrations_build_exactly_the_tables_the_code_uses(db_url):
     engine = open_engine(db_url)
     migrate(engine)
-    assert current_revision(engine) == HEAD
+    assert current_revisions(engine) == {HEAD}
     with engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), metadata)
     assert differences == []
@@ -39,17 +39,11 @@ def test_migrations_revert_cleanly(db_url):
         leftover = [t for t in metadata.tables if engine.dialect.has_table(connection, t)]
     assert leftover == []
     migrate(engine)
-    assert current_revision(engine) == HEAD
+    assert current_revisions(engine) == {HEAD}
 
 
 def migrate_down(engine):
-    from alembic import command
-
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "base")
+    migrate(engine, "base", down=True)
 
 
 def test_sqlite_commits_are_durable_against_power_loss(tmp_path):

@@ -4,6 +4,7 @@ Writers never lose an update: on SQLite a write transaction starts with BEGIN IM
 the others wait on the busy timeout); on PostgreSQL the resources an event changes are locked FOR UPDATE.
 """
 
+import os
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, select
@@ -12,7 +13,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from cooplink.ledger.schema import metadata  # noqa: F401  (the tables migrations bring the database to)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-HEAD = "0001"  # the newest migration; a test checks it against the migrations folder
+HEAD = "0002"  # the newest migration; a test checks it against the migrations folder
 
 # FULL makes every commit reach the disk before it returns: a committed event survives a power cut.
 # (NORMAL in WAL mode only survives a crash of the process.) benchmarks/ingest.py measures the cost.
@@ -56,30 +57,42 @@ def _make_sqlite_transactional(engine: Engine, synchronous: str) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
-def current_revision(engine: Engine) -> str | None:
+def current_revisions(engine: Engine) -> set[str]:
+    """The migrations the database stands at: the core's, and one per enabled module's branch."""
     from sqlalchemy import Column, MetaData, String, Table
 
     version = Table("alembic_version", MetaData(), Column("version_num", String(32)))
     try:
         with engine.connect() as connection:
-            return connection.execute(select(version.c.version_num)).scalar()
+            return set(connection.execute(select(version.c.version_num)).scalars())
     except (OperationalError, ProgrammingError):
-        return None
+        return set()
 
 
-def migrate(engine: Engine, revision: str = "head") -> None:
-    """Bring the database to the given migration (creating it if empty)."""
-    from alembic import command
+def _config(module_folders: list[Path]):
     from alembic.config import Config
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
+    # Modules keep their migrations in their own folders, each a branch labelled with the module's name.
+    folders = [MIGRATIONS / "versions", *module_folders]
+    config.set_main_option("path_separator", "os")
+    config.set_main_option("version_locations", os.pathsep.join(str(f) for f in folders))
+    return config
+
+
+def migrate(engine: Engine, revision: str = HEAD, module_folders: list[Path] = (), down: bool = False) -> None:
+    """Bring the database to a migration: the core's newest by default, or a module's branch ('food@head'),
+    or back (down=True, e.g. 'food@base')."""
+    from alembic import command
+
+    config = _config(list(module_folders))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+        (command.downgrade if down else command.upgrade)(config, revision)
 
 
-def ensure_current(engine: Engine) -> None:
+def ensure_current(engine: Engine, module_folders: list[Path] = ()) -> None:
     """Migrate only when needed, so everyday commands do not pay for loading Alembic."""
-    if current_revision(engine) != HEAD:
-        migrate(engine)
+    if HEAD not in current_revisions(engine):
+        migrate(engine, HEAD, module_folders)

@@ -4,6 +4,7 @@ Resources read for writing are locked (PostgreSQL: FOR UPDATE; SQLite: the whole
 BEGIN IMMEDIATE) and cached, so a batch of events on the same resources reads each once and writes each once.
 """
 
+import json
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -13,8 +14,8 @@ from sqlalchemy import Connection, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from cooplink.ledger import mapping
-from cooplink.ledger.schema import (agents, events, process_specifications, processes, resource_specifications,
-                                    resources, settings)
+from cooplink.ledger.schema import (agents, attributes, events, process_specifications, processes,
+                                    resource_specifications, resources, settings)
 from cooplink.vf.errors import VFError
 from cooplink.vf.model import (Agent, EconomicEvent, EconomicResource, Process, ProcessSpecification,
                                ResourceSpecification)
@@ -216,6 +217,29 @@ class Ledger:
 
     def event_count(self) -> int:
         return self.connection.execute(select(func.count()).select_from(events)).scalar_one()
+
+    # module attributes ------------------------------------------------------------------------------------------
+    def put_attributes(self, owner: str, owner_id: str, stored: dict[str, str]) -> None:
+        """Set attributes (JSON text by name); a value given again replaces the old one."""
+        for name, value in stored.items():
+            key = (attributes.c.owner_kind == owner) & (attributes.c.owner_id == owner_id) & (attributes.c.name == name)
+            if self.connection.execute(attributes.update().where(key).values(value=value)).rowcount == 0:
+                self.connection.execute(attributes.insert().values(owner_kind=owner, owner_id=owner_id, name=name,
+                                                                   value=value))
+
+    def attributes_of(self, owner: str, owner_id: str) -> dict:
+        query = select(attributes.c.name, attributes.c.value).where(
+            (attributes.c.owner_kind == owner) & (attributes.c.owner_id == owner_id)).order_by(attributes.c.name)
+        return {row.name: json.loads(row.value) for row in self.connection.execute(query)}
+
+    def owners_with(self, owner: str, name: str) -> dict[str, object]:
+        """Every owner of one kind carrying an attribute, with its value."""
+        query = select(attributes.c.owner_id, attributes.c.value).where(
+            (attributes.c.owner_kind == owner) & (attributes.c.name == name))
+        return {row.owner_id: json.loads(row.value) for row in self.connection.execute(query)}
+
+    def drop_attributes(self, prefix: str) -> None:
+        self.connection.execute(attributes.delete().where(attributes.c.name.like(f"{prefix}.%")))
 
     # writing ----------------------------------------------------------------------------------------------------
     def flush(self) -> None:

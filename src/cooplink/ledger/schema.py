@@ -157,3 +157,23 @@ recipe_flows = Table(
     Column("recipe_output_of", IRI),
     Column("note", Text),
 )
+
+# Typed attributes that industry modules add to specifications, resources and events (validated by the module).
+attributes = Table(
+    "attributes", metadata,
+    Column("owner_kind", String(20), primary_key=True),  # specification | resource | event
+    Column("owner_id", IRI, primary_key=True),
+    Column("name", String(100), primary_key=True),  # module.attribute, e.g. food.allergens
+    Column("value", Text, nullable=False),  # JSON
+)
+
+# API tokens of local users and scripts; only a hash of each token is kept.
+api_tokens = Table(
+    "api_tokens", metadata,
+    Column("id", String(40), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("role", String(20), nullable=False),  # admin | member | viewer
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", String(40), nullable=False),
+    Column("revoked_at", String(40)),
+)

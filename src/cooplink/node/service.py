@@ -10,6 +10,8 @@ from cooplink.ledger.database import ensure_current, open_engine
 from cooplink.ledger.repository import Ledger
 from cooplink.ledger.unit_of_work import UnitOfWork
 from cooplink.node import home as homes
+from cooplink.node.module_commands import ModuleCommands
+from cooplink.node.plugins import Modules, enabled_in
 from cooplink.vf.actions import action_named
 from cooplink.vf.effects import Situation, apply_event, check_correction, check_event, resource_ids
 from cooplink.vf.errors import VFError
@@ -52,9 +54,11 @@ class RecordEvent:
     new_to_resource: bool = False
     to_spec: str | None = None  # what a created to-resource conforms to, when not its source's (goods received)
     id: str | None = None  # an IRI from elsewhere (imports); fresh under the base URL otherwise
+    attributes: dict | None = None  # module attributes of the event ("food.temperature": 4)
+    resource_attributes: dict | None = None  # ... and of the resource it creates ("food.produced_on": "2026-11-02")
 
 
-class Node:
+class Node(ModuleCommands):
     def __init__(self, engine, home: Path | None = None):
         self.engine = engine
         self.home = home
@@ -64,6 +68,8 @@ class Node:
             raise NodeError("node", "this database holds no node (run 'cooplink init')")
         self.base_url = self.settings["base_url"]
         self.agent_id = self.settings["agent"]
+        self.modules = Modules(enabled_in(self.settings))  # refuses to open if an enabled module is missing
+        ensure_current(engine, self.modules.migration_folders())
 
     # opening ----------------------------------------------------------------------------------------------------
     @classmethod
@@ -91,9 +97,7 @@ class Node:
     @classmethod
     def open(cls, home: str | Path | None = None) -> "Node":
         folder = homes.node_home(home)
-        engine = open_engine(homes.database_of(folder))
-        ensure_current(engine)
-        return cls(engine, folder)
+        return cls(open_engine(homes.database_of(folder)), folder)
 
     @property
     def name(self) -> str:
@@ -141,15 +145,18 @@ class Node:
 
     def add_spec(self, ref: str, name: str, unit: str | None = None, effort_unit: str | None = None,
                  classified_as: tuple[str, ...] = (), substitutable: bool = False,
-                 medium_of_exchange: bool = False, note: str | None = None) -> ResourceSpecification:
+                 medium_of_exchange: bool = False, note: str | None = None,
+                 attributes: dict | None = None) -> ResourceSpecification:
         spec = ResourceSpecification(
             id=self.iri("specs", ref), name=name, note=note,
             default_unit_of_resource=unit_named(unit, "defaultUnitOfResource") if unit else None,
             default_unit_of_effort=unit_named(effort_unit, "defaultUnitOfEffort") if effort_unit else None,
             resource_classified_as=tuple(classified_as), substitutable=substitutable,
             medium_of_exchange=medium_of_exchange)
+        stored = self.modules.validate_attributes("specification", attributes or {})
         with self.writing() as ledger:
             ledger.add_spec(spec)
+            ledger.put_attributes("specification", spec.id, stored)
         return spec
 
     def add_process_spec(self, ref: str, name: str, note: str | None = None) -> ProcessSpecification:
@@ -202,8 +209,15 @@ class Node:
         recorded = []
         with self.writing() as ledger:
             for draft in drafts:
-                recorded.append(self._record_one(ledger, draft))
+                for chosen in self._picked(ledger, draft):
+                    recorded.append(self._record_one(ledger, chosen))
         return recorded
+
+    def _picked(self, ledger: Ledger, draft: RecordEvent) -> list[RecordEvent]:
+        """A module may choose which resources a draft naming only a specification takes from (e.g. FEFO)."""
+        if not self.modules or draft.resource or not draft.spec:
+            return [draft]
+        return self.modules.hook.cooplink_pick(node=self, ledger=ledger, draft=draft) or [draft]
 
     def correct(self, event_ref: str, quantity: Measure | str | None = None, effort: Measure | str | None = None,
                 note: str | None = None) -> EconomicEvent:
@@ -223,10 +237,14 @@ class Node:
             return self.apply(ledger, event)
 
     def _record_one(self, ledger: Ledger, draft: RecordEvent) -> EconomicEvent:
-        return self.apply(ledger, self.event_from(ledger, draft))
+        return self.apply(ledger, self.event_from(ledger, draft), draft.attributes, draft.resource_attributes)
 
-    def apply(self, ledger: Ledger, event: EconomicEvent) -> EconomicEvent:
-        """Check and record one event inside a transaction the caller holds (``with node.writing() as ledger``)."""
+    def apply(self, ledger: Ledger, event: EconomicEvent, attributes: dict | None = None,
+              resource_attributes: dict | None = None) -> EconomicEvent:
+        """Check and record one event inside a transaction the caller holds (``with node.writing() as ledger``).
+        ``attributes`` are module attributes of the event, ``resource_attributes`` of the resource it creates."""
+        if self.modules:
+            self.modules.check_action(event.action)
         check_event(event)
         corrected = None
         if event.corrects:
@@ -246,10 +264,35 @@ class Node:
         situation = Situation(resources=held, spec=spec, stage=stage, corrected=corrected,
                               allow_negative=self.allow_negative_stock,
                               external=self._elsewhere(touched, held))
+        if self.modules:
+            self._module_rules(ledger, event, attributes or {}, resource_attributes or {}, held)
         changed = apply_event(event, situation)
         ledger.put_resources(changed)
         ledger.append_event(event)
+        if self.modules:
+            self._store_attributes(ledger, event, attributes or {}, resource_attributes or {})
+            self.modules.hook.cooplink_event_recorded(node=self, ledger=ledger, event=event, changed=changed)
+        elif attributes or resource_attributes:
+            raise NodeError(next(iter(attributes or resource_attributes)), "no module is enabled on this node")
         return event
+
+    def _module_rules(self, ledger, event, attributes, resource_attributes, held) -> None:
+        for name in self.modules.required_event_attributes(event.action):
+            if name not in attributes:
+                raise NodeError(name, f"module {name.split('.')[0]} requires it on {event.action} events")
+        self.modules.validate_attributes("event", attributes)
+        self.modules.validate_attributes("resource", resource_attributes)
+        self.modules.hook.cooplink_validate_event(node=self, ledger=ledger, event=event, attributes=attributes,
+                                                  resources=held)
+
+    def _store_attributes(self, ledger, event, attributes, resource_attributes) -> None:
+        ledger.put_attributes("event", event.id, self.modules.validate_attributes("event", attributes))
+        if resource_attributes:
+            if event.new_resource is None:
+                raise NodeError(next(iter(resource_attributes)), "resource attributes go with an event that "
+                                                                 "creates its resource")
+            ledger.put_attributes("resource", event.new_resource.id,
+                                  self.modules.validate_attributes("resource", resource_attributes))
 
     def _elsewhere(self, touched: list[str], held: dict) -> frozenset[str]:
         """Resources the event names that live in another agent's ledger (not held here, not minted here)."""

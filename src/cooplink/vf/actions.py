@@ -80,8 +80,36 @@ IMPLIED_TRANSFER: dict[str, str] = {
 }
 
 
+# Actions that extensions declare (VF lets extensions add actions, declared with the same properties).
+EXTENSION_ACTIONS: dict[str, Action] = {}
+
+_TERMS = {
+    "input_output": {"input", "output", "outputInput", NA}, "create_resource": {"optional", "optionalTo", NA},
+    "event_quantity": {"resource", "effort", "both"},
+    "accounting_effect": {"increment", "decrement", "decrementIncrement", "incrementTo", NA},
+    "onhand_effect": {"increment", "decrement", "decrementIncrement", "incrementTo", NA},
+    "location_effect": {"new", "update", "updateTo", NA}, "contained_effect": {"update", "remove", NA},
+    "accountable_effect": {"new", "updateTo", NA}, "stage_effect": {"update", NA},
+    "state_effect": {"update", "updateTo", NA},
+}
+
+
+def register_extension_action(action: Action) -> None:
+    """Make an extension's action known: its name is prefixed ("food:sample") and its effects are VF's terms."""
+    prefix, _, local = action.name.partition(":")
+    if not prefix or not local:
+        raise VFError("action", f"an extension action's name is 'module:action', got {action.name!r}")
+    for name, allowed in _TERMS.items():
+        if getattr(action, name) not in allowed:
+            raise VFError("action", f"{action.name}: {name} must be one of {sorted(allowed)}")
+    known = ACTIONS | EXTENSION_ACTIONS
+    if action.pairs_with != NA and action.pairs_with not in known and action.pairs_with != action.name:
+        raise VFError("action", f"{action.name}: pairsWith names no known action {action.pairs_with!r}")
+    EXTENSION_ACTIONS[action.name] = action
+
+
 def action_named(name: str) -> Action:
-    try:
-        return ACTIONS[name]
-    except KeyError:
-        raise VFError("action", f"unknown action {name!r}; VF 1.0 knows {', '.join(sorted(ACTIONS))}") from None
+    action = ACTIONS.get(name) or EXTENSION_ACTIONS.get(name)
+    if action is None:
+        raise VFError("action", f"unknown action {name!r}; VF 1.0 knows {', '.join(sorted(ACTIONS))}")
+    return action
