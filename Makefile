@@ -5,10 +5,13 @@ PYTEST_ARGS ?=
 
 .PHONY: demo test bench clean
 
-$(VENV)/.installed: pyproject.toml
+MODULES := $(wildcard modules/*/pyproject.toml)
+
+# The core and every industry module in modules/ (each its own distribution).
+$(VENV)/.installed: pyproject.toml $(MODULES)
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
-	$(VENV)/bin/pip install -q -e '.[test]'
+	$(VENV)/bin/pip install -q -e '.[test]' $(foreach m,$(MODULES),-e $(dir $(m)))
 	touch $@
 
 demo: $(VENV)/.installed

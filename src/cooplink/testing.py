@@ -1,4 +1,5 @@
-"""Fixtures shared by the whole suite.
+"""Pytest fixtures for cooplink and its modules' tests (the repository's conftest.py loads them; a module's own
+test suite can too, with ``pytest_plugins = ["cooplink.testing"]``).
 
 Every test that asks for ``db_url`` (or ``node``) runs twice: on SQLite and on PostgreSQL. PostgreSQL comes from
 $COOPLINK_TEST_PG (scripts/test-postgres starts one and sets it; `make test` does both). Each PostgreSQL test gets
