@@ -7,6 +7,7 @@ import typer
 from rich.markup import escape
 
 from cooplink.cli.common import JsonOption, console, open_node, print_json
+from cooplink.cli.modules import parse_assignments
 from cooplink.cli.render import Labels, event_line, event_table, process_line
 from cooplink.vf.errors import VFError
 
@@ -47,6 +48,12 @@ def _event_options(
         "--new-to-resource", help="A transfer or move creates the resource it goes to.")] = False,
     event_id: Annotated[str | None, typer.Option(
         "--id", help="The event's IRI when another node recorded it first (goods received).")] = None,
+    attrs: Annotated[list[str] | None, typer.Option(
+        "--attr", metavar="NAME=VALUE", help="A module attribute of the event, e.g. food.temperature=4 "
+                                             "(repeatable; VALUE is JSON, else text).")] = None,
+    resource_attrs: Annotated[list[str] | None, typer.Option(
+        "--resource-attr", metavar="NAME=VALUE",
+        help="A module attribute of the resource the event creates (repeatable).")] = None,
     as_json: JsonOption = False,
 ):
     """The options every event-recording command takes (see ``with_event_options``)."""
@@ -98,23 +105,25 @@ def event_draft(action: str, options: dict, input_of: str | None = None, output_
         at_location=options["at"], to_location=options["to_location"], state=options["state"],
         note=options["note"], tracking_identifier=options["tracking_id"], lot=options["lot"],
         lot_expiration=options["expires"], resource_name=options["name"], new_to_resource=options["new_to_resource"],
-        id=options["event_id"])
+        id=options["event_id"], attributes=parse_assignments(options["attrs"]) or None,
+        resource_attributes=parse_assignments(options["resource_attrs"]) or None)
 
 
 def record_and_show(ctx: typer.Context, draft, as_json: bool) -> None:
     node = open_node(ctx)
-    [event] = node.record(draft)
+    events = node.record(draft)  # several when a module splits the draft (e.g. first-expiry-first-out picking)
     if as_json:
-        print_json(event)
+        print_json(events[0] if len(events) == 1 else events)
         return
     out = console()
-    out.print(f"Recorded {event_line(event, Labels.of(node))}")
-    out.print(f"  event:       {event.id}")
-    sides = (("resource:", event.resource_inventoried_as), ("to resource:", event.to_resource_inventoried_as))
-    for label, iri in sides:
-        if iri:
-            created = " (created)" if event.new_resource and event.new_resource.id == iri else ""
-            out.print(f"  {label:<12} {escape(iri)}{created}")
+    for event in events:
+        out.print(f"Recorded {event_line(event, Labels.of(node))}")
+        out.print(f"  event:       {event.id}")
+        sides = (("resource:", event.resource_inventoried_as), ("to resource:", event.to_resource_inventoried_as))
+        for label, iri in sides:
+            if iri:
+                created = " (created)" if event.new_resource and event.new_resource.id == iri else ""
+                out.print(f"  {label:<12} {escape(iri)}{created}")
 
 
 # event ------------------------------------------------------------------------------------------------------------

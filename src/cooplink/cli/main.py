@@ -9,10 +9,11 @@ from typing import Annotated
 
 import typer
 
-from cooplink.cli import events, exchange, nodes, reports
-from cooplink.cli.common import CommandGroup
+from cooplink.cli import events, exchange, nodes, reports, serve, tokens
+from cooplink.cli.modules import ModularGroup, attr_app, module_app
 
-app = typer.Typer(cls=CommandGroup, no_args_is_help=True, pretty_exceptions_enable=False,
+# ModularGroup also finds the commands installed modules add (their cooplink_cli hook), loading them only on demand.
+app = typer.Typer(cls=ModularGroup, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="cooplink: a co-op's ValueFlows ledger, linked with its partners'.")
 
 
@@ -38,6 +39,10 @@ app.command("track")(reports.track)
 app.command("verify")(reports.verify)
 app.add_typer(exchange.import_app, name="import")
 app.add_typer(exchange.export_app, name="export")
+app.add_typer(module_app, name="module")
+app.add_typer(attr_app, name="attr")
+app.add_typer(tokens.token_app, name="token")
+app.command("serve")(serve.serve)
 
 
 @app.command("demo")

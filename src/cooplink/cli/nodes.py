@@ -7,7 +7,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from cooplink.cli.common import JsonOption, console, open_node, print_json
-from cooplink.cli.render import Labels, jsonable
+from cooplink.cli.modules import parse_assignments
+from cooplink.cli.render import Labels, attribute_lines, jsonable
 
 agent_app = typer.Typer(help="The agents (people and organisations) this node deals with.", no_args_is_help=True)
 spec_app = typer.Typer(help="Resource specifications: the kinds of things this node keeps.", no_args_is_help=True)
@@ -16,6 +17,8 @@ process_spec_app = typer.Typer(help="Process specifications: the kinds of work t
 
 Name = Annotated[str, typer.Option("--name", help="A name people read.")]
 Note = Annotated[str | None, typer.Option("--note", help="A free-text note.")]
+Attrs = Annotated[list[str] | None, typer.Option(
+    "--attr", metavar="NAME=VALUE", help="A module attribute, e.g. food.allergens='[\"milk\"]' (repeatable).")]
 
 
 def init(ctx: typer.Context, name: Name,
@@ -100,11 +103,11 @@ def add_spec(ctx: typer.Context,
              substitutable: Annotated[bool, typer.Option(
                  "--substitutable", help="Any resource of this kind will do for another.")] = False,
              money: Annotated[bool, typer.Option("--money", help="A medium of exchange (a currency).")] = False,
-             note: Note = None):
+             note: Note = None, attrs: Attrs = None):
     """Add a resource specification."""
     spec = open_node(ctx).add_spec(ref, name, unit=unit, effort_unit=effort_unit,
                                    classified_as=tuple(classified_as or ()), substitutable=substitutable,
-                                   medium_of_exchange=money, note=note)
+                                   medium_of_exchange=money, note=note, attributes=parse_assignments(attrs))
     unit_text = f" in {spec.default_unit_of_resource.name}" if spec.default_unit_of_resource else ""
     console().print(f"Added specification [bold]{escape(spec.name)}[/]{unit_text}: {spec.id}")
 
@@ -114,16 +117,21 @@ def list_specs(ctx: typer.Context, as_json: JsonOption = False):
     """The resource specifications this node knows."""
     node = open_node(ctx)
     specs = node.specs()
+    attributes = node.attributes_for("specification", [spec.id for spec in specs])
     if as_json:
-        print_json(specs)
+        print_json([{**jsonable(spec), "attributes": attributes[spec.id]} for spec in specs])
         return
     labels = Labels(node.base_url)
     table = Table("spec", "name", "unit", "effort unit", "classified as", "substitutable", "money")
+    with_attributes = any(attributes.values())  # a column for module attributes only when some spec has them
+    if with_attributes:
+        table.add_column("attributes")
     for spec in specs:
         row = jsonable(spec)
-        table.add_row(labels.short(spec.id), escape(spec.name), row["default_unit_of_resource"] or "",
-                      row["default_unit_of_effort"] or "", "\n".join(spec.resource_classified_as),
-                      "yes" if spec.substitutable else "", "yes" if spec.medium_of_exchange else "")
+        cells = [labels.short(spec.id), escape(spec.name), row["default_unit_of_resource"] or "",
+                 row["default_unit_of_effort"] or "", "\n".join(spec.resource_classified_as),
+                 "yes" if spec.substitutable else "", "yes" if spec.medium_of_exchange else ""]
+        table.add_row(*cells, *([attribute_lines(attributes[spec.id])] if with_attributes else []))
     console().print(table)
 
 

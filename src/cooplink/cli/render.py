@@ -72,17 +72,33 @@ def number(value: Decimal) -> str:
 
 
 # resources --------------------------------------------------------------------------------------------------------
-def inventory_table(resources: list[EconomicResource], labels: Labels, title: str | None = None) -> Table:
+def inventory_table(resources: list[EconomicResource], labels: Labels, title: str | None = None,
+                    attributes: dict[str, dict] | None = None) -> Table:
+    """``attributes``: module attributes by resource; they get a column when any resource has some."""
     table = Table(title=title, title_justify="left")
     for header, justify in (("resource", "left"), ("name", "left"), ("spec", "left"), ("accounting", "right"),
                             ("on hand", "right"), ("unit", "left"), ("lot", "left"), ("tracking id", "left"),
                             ("location", "left")):
         table.add_column(header, justify=justify, overflow="fold")
+    with_attributes = any((attributes or {}).values())
+    if with_attributes:
+        table.add_column("attributes", overflow="fold")
     for r in resources:
-        table.add_row(escape(labels.short(r.id)), escape(r.name or ""), escape(labels.short(r.conforms_to)),
-                      number(r.accounting_quantity), number(r.onhand_quantity), r.unit.name,
-                      escape(lot_text(r)), escape(r.tracking_identifier or ""), escape(r.current_location or ""))
+        cells = [escape(labels.short(r.id)), escape(r.name or ""), escape(labels.short(r.conforms_to)),
+                 number(r.accounting_quantity), number(r.onhand_quantity), r.unit.name,
+                 escape(lot_text(r)), escape(r.tracking_identifier or ""), escape(r.current_location or "")]
+        table.add_row(*cells, *([attribute_lines(attributes.get(r.id, {}))] if with_attributes else []))
     return table
+
+
+def attribute_lines(values: dict) -> str:
+    """Module attributes in a table cell, one a line."""
+    return "\n".join(f"{escape(name)}: {escape(attribute_text(value))}" for name, value in values.items())
+
+
+def attribute_text(value) -> str:
+    """An attribute's value for people: text as it is, anything else as JSON."""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 def lot_text(resource: EconomicResource) -> str:

@@ -7,7 +7,7 @@ import typer
 from rich.markup import escape
 
 from cooplink.cli.common import JsonOption, console, open_node, print_json
-from cooplink.cli.render import Labels, history_table, inventory_table, print_steps
+from cooplink.cli.render import Labels, history_table, inventory_table, jsonable, print_steps
 
 Resource = Annotated[str, typer.Argument(help="The resource: its id, tracking identifier or IRI.")]
 NEGATIVE_STOCK_NOTE = "This node allows negative stock: quantities may fall below zero."
@@ -23,8 +23,9 @@ def inventory(ctx: typer.Context,
     node = open_node(ctx)
     resources = node.inventory(spec=spec, location=at, include_empty=include_empty)
     if as_json:
+        attributes = node.attributes_for("resource", [r.id for r in resources])
         print_json({"node": node.base_url, "allow_negative_stock": node.allow_negative_stock,
-                    "resources": resources})
+                    "resources": [{**jsonable(r), "attributes": attributes[r.id]} for r in resources]})
         return
     print_inventory(console(), node, resources)
 
@@ -35,7 +36,8 @@ def print_inventory(out, node, resources, title: str | None = None) -> None:
     if not resources:
         out.print("No resources" + (f" in {escape(title)}." if title else "."))
         return
-    out.print(inventory_table(resources, Labels.of(node), title=title))
+    attributes = node.attributes_for("resource", [r.id for r in resources])
+    out.print(inventory_table(resources, Labels.of(node), title=title, attributes=attributes))
 
 
 def history(ctx: typer.Context, resource: Resource, as_json: JsonOption = False):

@@ -10,7 +10,8 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from cooplink.ledger.schema import metadata  # noqa: F401  (the tables migrations bring the database to)
+from cooplink.ledger.schema import metadata, settings  # noqa: F401  (metadata: the tables migrations make)
+from cooplink.vf.errors import VFError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 HEAD = "0002"  # the newest migration; a test checks it against the migrations folder
@@ -93,6 +94,14 @@ def migrate(engine: Engine, revision: str = HEAD, module_folders: list[Path] = (
 
 
 def ensure_current(engine: Engine, module_folders: list[Path] = ()) -> None:
-    """Migrate only when needed, so everyday commands do not pay for loading Alembic."""
-    if HEAD not in current_revisions(engine):
+    """Migrate only when needed, so everyday commands do not pay for loading Alembic. (Module branches are roots
+    of their own, so the core's head keeps its row in alembic_version.)"""
+    if HEAD in current_revisions(engine):
+        return
+    from alembic.util import CommandError
+
+    try:
         migrate(engine, HEAD, module_folders)
+    except CommandError as error:  # e.g. the migrations of a module whose data was kept, since uninstalled
+        raise VFError("modules", f"cannot bring the database up to date: {error}; install the module whose "
+                                 "migrations these are") from None

@@ -135,11 +135,13 @@ class Ledger:
         return row and mapping.resource_from(row)
 
     def find_resources(self, *, conforms_to: str | None = None, tracking_identifier: str | None = None,
-                       id_suffix: str | None = None, location: str | None = None,
+                       id_suffix: str | None = None, location: str | None = None, lot_code: str | None = None,
                        include_empty: bool = True) -> list[EconomicResource]:
         query = select(resources).order_by(resources.c.conforms_to, resources.c.id)
         if conforms_to:
             query = query.where(resources.c.conforms_to == conforms_to)
+        if lot_code:
+            query = query.where(resources.c.lot_code == lot_code)
         if tracking_identifier:
             query = query.where(resources.c.tracking_identifier == tracking_identifier)
         if id_suffix:
@@ -231,6 +233,16 @@ class Ledger:
         query = select(attributes.c.name, attributes.c.value).where(
             (attributes.c.owner_kind == owner) & (attributes.c.owner_id == owner_id)).order_by(attributes.c.name)
         return {row.name: json.loads(row.value) for row in self.connection.execute(query)}
+
+    def attributes_of_many(self, owner: str, owner_ids: list[str]) -> dict[str, dict]:
+        """The attributes of several owners of one kind, by owner (those without any are left out)."""
+        found: dict[str, dict] = {}
+        for start in range(0, len(owner_ids), 500):  # SQL parameter lists stay short
+            query = select(attributes).where((attributes.c.owner_kind == owner)
+                                             & attributes.c.owner_id.in_(owner_ids[start:start + 500]))
+            for row in self.connection.execute(query.order_by(attributes.c.owner_id, attributes.c.name)):
+                found.setdefault(row.owner_id, {})[row.name] = json.loads(row.value)
+        return found
 
     def owners_with(self, owner: str, name: str) -> dict[str, object]:
         """Every owner of one kind carrying an attribute, with its value."""

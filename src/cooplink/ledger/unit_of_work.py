@@ -1,8 +1,10 @@
 """One transaction on the ledger: everything inside commits together or not at all."""
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import DataError
 
 from cooplink.ledger.repository import Ledger
+from cooplink.vf.errors import VFError
 
 
 class UnitOfWork:
@@ -23,5 +25,16 @@ class UnitOfWork:
                 self.transaction.commit()
             else:
                 self.transaction.rollback()
+        except DataError as refused:
+            raise _unkeepable(refused) from refused
         finally:
             self.connection.close()
+        if isinstance(error, DataError):
+            raise _unkeepable(error) from error
+
+
+def _unkeepable(error: DataError) -> VFError:
+    """A value the database cannot hold (PostgreSQL: a NUL character in text, an IRI over 500 characters) is bad
+    input like any other, refused in one line, not a crash."""
+    reason = str(error.orig or error).strip().splitlines()[0]
+    return VFError("value", f"the database cannot keep a value given: {reason}")

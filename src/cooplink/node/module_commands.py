@@ -28,9 +28,9 @@ class ModuleCommands:
         if missing:
             raise VFError("module", f"module {name!r} needs {', '.join(missing)} enabled first")
         enabled = [*self.modules.enabled, name]
-        modules = Modules(enabled)  # checks what it declares before anything is written
+        Modules(enabled)  # checks what it declares before anything is written
         if migration_folders([plugin]):
-            migrate(self.engine, f"{name}@head", modules.migration_folders())
+            migrate(self.engine, f"{name}@head", migration_folders(installed().values()))  # disabled ones' too
         self._save_modules(enabled)
 
     def disable_module(self, name: str, drop_data: bool = False) -> None:
@@ -45,7 +45,7 @@ class ModuleCommands:
         if drop_data:
             plugin = self.modules.manager.get_plugin(name)
             if migration_folders([plugin]):
-                migrate(self.engine, f"{name}@base", self.modules.migration_folders(), down=True)
+                migrate(self.engine, f"{name}@base", migration_folders(installed().values()), down=True)
             with self.writing() as ledger:
                 ledger.drop_attributes(name)
         self._save_modules([n for n in self.modules.enabled if n != name])
@@ -58,6 +58,7 @@ class ModuleCommands:
 
     def set_attributes(self, owner: str, ref: str, values: dict) -> dict:
         """Give a specification, resource, event or agent module attributes (validated by their modules)."""
+        _check_owner(owner)  # before the values, which would otherwise be blamed for it
         stored = self.modules.validate_attributes(owner, values)
         with self.writing() as ledger:
             owner_id = self._owner_iri(ledger, owner, ref)
@@ -69,9 +70,14 @@ class ModuleCommands:
         with self.reading() as ledger:
             return ledger.attributes_of(owner, self._owner_iri(ledger, owner, ref))
 
+    def attributes_for(self, owner: str, iris: list[str]) -> dict[str, dict]:
+        """The module attributes of many specifications, resources, ... at once (by IRI; {} for those without)."""
+        with self.reading() as ledger:
+            found = ledger.attributes_of_many(owner, list(iris))
+        return {iri: found.get(iri, {}) for iri in iris}
+
     def _owner_iri(self, ledger, owner: str, ref: str) -> str:
-        if owner not in OWNER_KINDS:
-            raise VFError("owner", f"attributes belong to a {', '.join(OWNER_KINDS)}, not a {owner!r}")
+        _check_owner(owner)
         if owner == "resource":
             return self.resource_iri(ledger, ref)
         iri = self.agent_iri(ref) if owner == "agent" else self.iri(OWNER_KINDS[owner], ref)
@@ -79,3 +85,8 @@ class ModuleCommands:
         if found is None:
             raise VFError(owner, f"no {owner} {ref!r}")
         return iri
+
+
+def _check_owner(owner: str) -> None:
+    if owner not in OWNER_KINDS:
+        raise VFError("owner", f"attributes belong to a {', '.join(OWNER_KINDS)}, not a {owner!r}")

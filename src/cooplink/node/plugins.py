@@ -24,12 +24,29 @@ def installed() -> dict[str, Any]:
     """Every installed module's plugin object, by module name."""
     found = {}
     for entry_point in entry_points(group=ENTRY_POINT_GROUP):
-        plugin = entry_point.load()
+        try:
+            plugin = entry_point.load()
+        except Exception as error:  # a broken install: say which, in one line, rather than a traceback
+            raise VFError("modules", f"module entry point {entry_point.name} ({entry_point.value}) does not "
+                                     f"load: {type(error).__name__}: {error}") from error
         info = module_info(plugin)
         if info.name in found:
             raise VFError("modules", f"two installed distributions both provide module {info.name!r}")
         found[info.name] = plugin
+    for name, plugin in found.items():  # known even where disabled: events recorded with them stay readable
+        declared_actions(name, plugin)
     return found
+
+
+def declared_actions(name: str, plugin) -> list:
+    """A module's extension actions, checked and made known to the action table (recording one still needs the
+    module enabled: Modules.check_action)."""
+    actions = getattr(plugin, "cooplink_actions", lambda: [])() or []
+    for action in actions:
+        if not action.name.startswith(f"{name}:"):
+            raise VFError("modules", f"module {name}'s action {action.name!r} must be named '{name}:…'")
+        register_extension_action(action)
+    return actions
 
 
 def module_info(plugin) -> ModuleInfo:
@@ -75,13 +92,14 @@ class Modules:
     def _collect_actions(self) -> dict[str, Any]:
         actions = {}
         for name in self.enabled:
-            plugin = self.manager.get_plugin(name)
-            for action in getattr(plugin, "cooplink_actions", lambda: [])() or []:
-                if not action.name.startswith(f"{name}:"):
-                    raise VFError("modules", f"module {name}'s action {action.name!r} must be named '{name}:…'")
-                register_extension_action(action)
+            for action in declared_actions(name, self.manager.get_plugin(name)):
                 actions[action.name] = action
         return actions
+
+    def require(self, name: str) -> None:
+        """For a module's own commands and routes: refuse to act on a node where the module is not enabled."""
+        if name not in self.enabled:
+            raise VFError("module", f"module {name!r} is not enabled on this node (cooplink module enable {name})")
 
     def check_action(self, action: str) -> None:
         """An extension action may be recorded only where its module is enabled."""
@@ -99,8 +117,8 @@ class Modules:
             attribute, adapter = declared
             try:
                 checked = adapter.validate_python(value)
-            except Exception as error:  # pydantic's ValidationError, said in one line
-                reason = str(error).splitlines()[-1].strip() if str(error) else repr(error)
+            except Exception as error:  # pydantic's ValidationError, said in one line (its str ends in a URL)
+                reason = "; ".join(e["msg"] for e in error.errors()) if hasattr(error, "errors") else str(error)
                 raise VFError(name, f"not a valid {attribute.help or attribute.type}: {reason}") from None
             stored[name] = json.dumps(adapter.dump_python(checked, mode="json"))
         return stored
@@ -111,6 +129,16 @@ class Modules:
 
     def migration_folders(self) -> list[Path]:
         return migration_folders(self.manager.get_plugin(name) for name in self.enabled)
+
+    def collect(self, hook: str, **kwargs) -> dict[str, list]:
+        """The items a list-returning hook (API routers, dashboard panels) gives, by the module giving them: a
+        plain hook call would mix every module's answers together."""
+        found = {}
+        for name in self.enabled:
+            others = [self.manager.get_plugin(n) for n in self.enabled if n != name]
+            answers = self.manager.subset_hook_caller(hook, remove_plugins=others)(**kwargs)
+            found[name] = [item for answer in answers for item in (answer or [])]
+        return found
 
 
 def migration_folders(plugins) -> list[Path]:

@@ -11,7 +11,8 @@ from cooplink.ledger.repository import Ledger
 from cooplink.ledger.unit_of_work import UnitOfWork
 from cooplink.node import home as homes
 from cooplink.node.module_commands import ModuleCommands
-from cooplink.node.plugins import Modules, enabled_in
+from cooplink.node.plugins import Modules, enabled_in, installed, migration_folders
+from cooplink.node.tokens import TokenCommands
 from cooplink.vf.actions import action_named
 from cooplink.vf.effects import Situation, apply_event, check_correction, check_event, resource_ids
 from cooplink.vf.errors import VFError
@@ -58,7 +59,7 @@ class RecordEvent:
     resource_attributes: dict | None = None  # ... and of the resource it creates ("food.produced_on": "2026-11-02")
 
 
-class Node(ModuleCommands):
+class Node(ModuleCommands, TokenCommands):
     def __init__(self, engine, home: Path | None = None):
         self.engine = engine
         self.home = home
@@ -69,7 +70,8 @@ class Node(ModuleCommands):
         self.base_url = self.settings["base_url"]
         self.agent_id = self.settings["agent"]
         self.modules = Modules(enabled_in(self.settings))  # refuses to open if an enabled module is missing
-        ensure_current(engine, self.modules.migration_folders())
+        # Every installed module's migrations: a disabled module's branch stays applied while its data is kept.
+        ensure_current(engine, migration_folders(installed().values()))
 
     # opening ----------------------------------------------------------------------------------------------------
     @classmethod
@@ -133,12 +135,18 @@ class Node(ModuleCommands):
         """The IRI was minted by this node."""
         return iri.startswith(self.base_url + "/")
 
+    def _new_iri(self, kind: str, ref: str) -> str:
+        """The IRI of something being added: a short name or an IRI must be given (an empty one names nothing)."""
+        if not ref or not ref.strip():
+            raise NodeError("@id", f"give it a short name or an IRI (it goes under {self.base_url}/{kind}/)")
+        return self.iri(kind, ref)
+
     def agent_iri(self, ref: str | None) -> str:
         return self.agent_id if ref in (None, "", "self") else self.iri("agents", ref)
 
     # agents and specifications ----------------------------------------------------------------------------------
     def add_agent(self, ref: str, name: str, kind: str = "Organization", note: str | None = None) -> Agent:
-        agent = Agent(id=self.iri("agents", ref), name=name, kind=kind, note=note)
+        agent = Agent(id=self._new_iri("agents", ref), name=name, kind=kind, note=note)
         with self.writing() as ledger:
             ledger.add_agent(agent)
         return agent
@@ -148,7 +156,7 @@ class Node(ModuleCommands):
                  medium_of_exchange: bool = False, note: str | None = None,
                  attributes: dict | None = None) -> ResourceSpecification:
         spec = ResourceSpecification(
-            id=self.iri("specs", ref), name=name, note=note,
+            id=self._new_iri("specs", ref), name=name, note=note,
             default_unit_of_resource=unit_named(unit, "defaultUnitOfResource") if unit else None,
             default_unit_of_effort=unit_named(effort_unit, "defaultUnitOfEffort") if effort_unit else None,
             resource_classified_as=tuple(classified_as), substitutable=substitutable,
@@ -160,7 +168,7 @@ class Node(ModuleCommands):
         return spec
 
     def add_process_spec(self, ref: str, name: str, note: str | None = None) -> ProcessSpecification:
-        spec = ProcessSpecification(id=self.iri("process-specs", ref), name=name, note=note)
+        spec = ProcessSpecification(id=self._new_iri("process-specs", ref), name=name, note=note)
         with self.writing() as ledger:
             ledger.add_process_spec(spec)
         return spec
@@ -243,8 +251,7 @@ class Node(ModuleCommands):
               resource_attributes: dict | None = None) -> EconomicEvent:
         """Check and record one event inside a transaction the caller holds (``with node.writing() as ledger``).
         ``attributes`` are module attributes of the event, ``resource_attributes`` of the resource it creates."""
-        if self.modules:
-            self.modules.check_action(event.action)
+        self.modules.check_action(event.action)  # also without modules: extension actions are process-wide
         check_event(event)
         corrected = None
         if event.corrects:

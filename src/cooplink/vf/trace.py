@@ -187,8 +187,9 @@ def trace(graph: FlowGraph, resource_id: str) -> list[Step]:
     return walk.steps
 
 
-def track(graph: FlowGraph, resource_id: str) -> list[Step]:
-    """Forwards from a resource to every event, process and resource it went into."""
+def track(graph: FlowGraph, resource_id: str, after: int | None = None) -> list[Step]:
+    """Forwards from a resource to every event, process and resource it went into (only through events after
+    the event with seq ``after``, when given: what happened to goods from the moment they arrived)."""
     walk = _Track(graph)
-    walk.resource(resource_id, None, 0)
+    walk.resource(resource_id, after, 0)
     return walk.steps

@@ -155,9 +155,11 @@ def _exact_decimal(value: Fraction, what: str, field: str) -> Decimal:
 
 
 def plain(number: Decimal) -> Decimal:
-    """The shortest exact form without an exponent: 1E+3 becomes 1000, 2.500 becomes 2.5."""
-    number = number.normalize()
-    return number.quantize(Decimal(1)) if number.as_tuple().exponent > 0 else number
+    """The shortest exact form without an exponent: 1E+3 becomes 1000, 2.500 becomes 2.5. Worked in the EXACT
+    context whatever the caller's: the default one would round a balance wider than 28 digits when shown."""
+    with localcontext(EXACT):
+        number = number.normalize()
+        return number.quantize(Decimal(1)) if number.as_tuple().exponent > 0 else number
 
 
 @lru_cache(maxsize=1)

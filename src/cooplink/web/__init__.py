@@ -1,0 +1,1 @@
+"""The dashboard: server-rendered pages for people, mounted in the node's HTTP app beside the REST API."""
