@@ -17,7 +17,8 @@ $(VENV)/.installed: pyproject.toml $(MODULES)
 demo: $(VENV)/.installed
 	$(VENV)/bin/cooplink demo
 
-# The whole suite, on SQLite and on a throwaway PostgreSQL (installed and started here if need be).
+# The whole suite (core and modules), on SQLite and on a throwaway PostgreSQL (installed and started here if need
+# be); then the core's tests once more in a virtualenv with no module installed.
 # COOPLINK_TEST_DB=sqlite runs it on SQLite alone.
 test: $(VENV)/.installed
 	@if [ "$${COOPLINK_TEST_DB:-all}" = sqlite ] || [ -n "$${COOPLINK_TEST_PG:-}" ]; then \
@@ -25,6 +26,7 @@ test: $(VENV)/.installed
 	else \
 	  pg=$$(scripts/test-postgres) && COOPLINK_TEST_PG=$$pg $(VENV)/bin/pytest $(PYTEST_ARGS); \
 	fi
+	scripts/test-core-alone
 
 bench: $(VENV)/.installed
 	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done

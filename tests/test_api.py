@@ -7,6 +7,8 @@ import re
 from decimal import Decimal, localcontext
 from pathlib import Path
 
+from typing import Literal
+
 import pytest
 from fastapi import APIRouter
 from fastapi.testclient import TestClient
@@ -15,7 +17,7 @@ import cooplink.api
 import cooplink.web
 from cooplink.api.app import create_app
 from cooplink.api.auth import COOKIE
-from cooplink.modules import ModuleInfo, Panel, hookimpl
+from cooplink.modules import Attribute, ModuleInfo, Panel, hookimpl
 from cooplink.node import Node, RecordEvent, plugins
 from cooplink.node.tokens import ROLES
 
@@ -337,6 +339,11 @@ class Demo:
         return ModuleInfo("demo", "1.0", "a module built by the tests")
 
     @hookimpl
+    def cooplink_attributes(self):
+        return [Attribute("specification", "colour", Literal["red", "green"]),
+                Attribute("resource", "grade", int)]
+
+    @hookimpl
     def cooplink_api_routers(self, node):
         members, viewers = APIRouter(), APIRouter()
         viewers.cooplink_role = "viewer"
@@ -395,6 +402,24 @@ def test_a_module_router_is_mounted_behind_the_same_tokens(demo):
     assert api.ok(api.get("/modules/demo/hello", role="viewer")) == {"hello": "Coop A"}
     assert routes(api.app)[("POST", "/modules/demo/count")] == "member"
     assert "/modules/demo/hello" in api.ok(api.get("/openapi.json"))["paths"]
+
+
+def test_module_attributes_are_taken_and_shown_by_the_api(demo):
+    api = demo
+    made = api.ok(api.post("/specs", {"ref": "paint", "name": "Paint", "unit": "litre",
+                                      "attributes": {"demo.colour": "red"}}), 201)
+    assert made["attributes"] == {"demo.colour": "red"}
+    assert {s["id"].rsplit("/", 1)[-1]: s["attributes"] for s in api.ok(api.get("/specs"))}["paint"] == \
+        {"demo.colour": "red"}
+    api.ok(api.post("/events", {"action": "produce", "quantity": "3 litre", "spec": "paint", "tracking_identifier": "P",
+                                "resource_attributes": {"demo.grade": 2}}), 201)
+    assert api.ok(api.get("/resources/P"))["attributes"] == {"demo.grade": 2}
+    assert {r["tracking_identifier"]: r["attributes"] for r in api.ok(api.get("/inventory"))["resources"]}["P"] == \
+        {"demo.grade": 2}
+    before = api.state()
+    refused = api.post("/specs", {"ref": "ink", "name": "Ink", "attributes": {"demo.colour": "blue"}})
+    assert refused.status_code == 422 and refused.json()["field"] == "demo.colour"
+    assert api.state() == before
 
 
 def test_a_module_is_enabled_and_disabled_through_the_api(install, stocked):

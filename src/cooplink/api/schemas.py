@@ -186,14 +186,15 @@ class ResourceOut(BaseModel):
     lot: LotOut | None = None
     classified_as: list[str] = []
     note: str | None = None
+    attributes: dict[str, Any] = Field({}, description="module attributes (e.g. food.produced_on)")
 
     @classmethod
-    def of(cls, r: EconomicResource) -> "ResourceOut":
+    def of(cls, r: EconomicResource, attributes: dict | None = None) -> "ResourceOut":
         return cls(id=r.id, conforms_to=r.conforms_to, name=r.name, accounting_quantity=MeasureIO.of(r.accounting),
                    onhand_quantity=MeasureIO.of(r.onhand), primary_accountable=r.primary_accountable,
                    current_location=r.current_location, contained_in=r.contained_in, stage=r.stage, state=r.state,
                    tracking_identifier=r.tracking_identifier, lot=_lot(r.lot), classified_as=list(r.classified_as),
-                   note=r.note)
+                   note=r.note, attributes=attributes or {})
 
 
 class InventoryOut(BaseModel):
@@ -271,13 +272,15 @@ class SpecOut(BaseModel):
     substitutable: bool = False
     medium_of_exchange: bool = False
     note: str | None = None
+    attributes: dict[str, Any] = Field({}, description="module attributes (e.g. food.allergens)")
 
     @classmethod
-    def of(cls, s: ResourceSpecification) -> "SpecOut":
+    def of(cls, s: ResourceSpecification, attributes: dict | None = None) -> "SpecOut":
         unit, effort = s.default_unit_of_resource, s.default_unit_of_effort
         return cls(id=s.id, name=s.name, default_unit_of_resource=unit and unit.name,
                    default_unit_of_effort=effort and effort.name, resource_classified_as=list(s.resource_classified_as),
-                   substitutable=s.substitutable, medium_of_exchange=s.medium_of_exchange, note=s.note)
+                   substitutable=s.substitutable, medium_of_exchange=s.medium_of_exchange, note=s.note,
+                   attributes=attributes or {})
 
 
 # the node: actor, verification, modules, tokens -------------------------------------------------------------------

@@ -11,7 +11,7 @@ from decimal import Decimal, Inexact, localcontext
 from cooplink.vf.actions import IMPLIED_TRANSFER, NA, Action, action_named
 from cooplink.vf.errors import VFError
 from cooplink.vf.model import EconomicEvent, EconomicResource, ResourceSpecification
-from cooplink.vf.units import EXACT, plain
+from cooplink.vf.units import EXACT, canonical
 
 ZERO = Decimal(0)
 
@@ -235,8 +235,8 @@ def _apply_quantities(action, source, target, quantity, allow_negative):
 def _add(resource, accounting, onhand, action, allow_negative) -> EconomicResource:
     if not accounting and not onhand:
         return resource
-    changed = resource.evolve(accounting_quantity=plain(resource.accounting_quantity + accounting),
-                              onhand_quantity=plain(resource.onhand_quantity + onhand))
+    changed = resource.evolve(accounting_quantity=canonical(resource.accounting_quantity + accounting),
+                              onhand_quantity=canonical(resource.onhand_quantity + onhand))
     lowered_below_zero = (accounting < 0 and changed.accounting_quantity < 0) or \
         (onhand < 0 and changed.onhand_quantity < 0)
     if lowered_below_zero and not allow_negative:

@@ -158,8 +158,16 @@ def plain(number: Decimal) -> Decimal:
     """The shortest exact form without an exponent: 1E+3 becomes 1000, 2.500 becomes 2.5. Worked in the EXACT
     context whatever the caller's: the default one would round a balance wider than 28 digits when shown."""
     with localcontext(EXACT):
-        number = number.normalize()
-        return number.quantize(Decimal(1)) if number.as_tuple().exponent > 0 else number
+        return canonical(number)
+
+
+def canonical(number: Decimal) -> Decimal:
+    """plain(), in the caller's context: for code already working in EXACT (the effects of an event)."""
+    number = number.normalize()
+    return number.quantize(_ONE) if number.as_tuple().exponent > 0 else number
+
+
+_ONE = Decimal(1)
 
 
 @lru_cache(maxsize=1)

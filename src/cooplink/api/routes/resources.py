@@ -17,14 +17,16 @@ def inventory(node: NodeDep, spec: str | None = None, location: str | None = Non
     at one location, and with or without those that are empty."""
     with lookup():
         resources = node.inventory(spec=spec, location=location, include_empty=include_empty)
+    attributes = node.attributes_for("resource", [r.id for r in resources])
     return InventoryOut(node=node.base_url, allow_negative_stock=node.allow_negative_stock,
-                        resources=[ResourceOut.of(r) for r in resources])
+                        resources=[ResourceOut.of(r, attributes[r.id]) for r in resources])
 
 
 @router.get("/resources/{ref}", dependencies=[viewer], description=REF)
 def resource(ref: str, node: NodeDep) -> ResourceOut:
     with lookup():
-        return ResourceOut.of(node.resource(ref))
+        found = node.resource(ref)
+    return ResourceOut.of(found, node.attributes_for("resource", [found.id])[found.id])
 
 
 @router.get("/resources/{ref}/history", dependencies=[viewer])

@@ -11,12 +11,14 @@ router = APIRouter(prefix="/specs", tags=["specifications"], responses=documente
 
 @router.get("", dependencies=[viewer])
 def specs(node: NodeDep) -> list[SpecOut]:
-    return [SpecOut.of(s) for s in node.specs()]
+    specs = node.specs()
+    attributes = node.attributes_for("specification", [s.id for s in specs])
+    return [SpecOut.of(s, attributes[s.id]) for s in specs]
 
 
 @router.post("", dependencies=[member], status_code=201)
 def add_spec(body: SpecIn, node: NodeDep) -> SpecOut:
-    return SpecOut.of(node.add_spec(body.ref, body.name, unit=body.unit, effort_unit=body.effort_unit,
-                                    classified_as=tuple(body.classified_as), substitutable=body.substitutable,
-                                    medium_of_exchange=body.medium_of_exchange, note=body.note,
-                                    attributes=body.attributes))
+    spec = node.add_spec(body.ref, body.name, unit=body.unit, effort_unit=body.effort_unit,
+                         classified_as=tuple(body.classified_as), substitutable=body.substitutable,
+                         medium_of_exchange=body.medium_of_exchange, note=body.note, attributes=body.attributes)
+    return SpecOut.of(spec, node.attributes_for("specification", [spec.id])[spec.id])
