@@ -177,3 +177,53 @@ api_tokens = Table(
     Column("created_at", String(40), nullable=False),
     Column("revoked_at", String(40)),
 )
+
+# Federation (link layer) ---------------------------------------------------------------------------------------------
+# Peers this node talks to, found by their actor IRI; a peer is never deleted, only removed (its messages then fail).
+peers = Table(
+    "peers", metadata,
+    Column("id", IRI, primary_key=True),  # the peer's actor IRI
+    Column("name", Text, nullable=False),
+    Column("inbox", IRI, nullable=False),
+    Column("added_at", String(40), nullable=False),
+    Column("removed_at", String(40)),
+)
+
+# Every key ever pinned for a peer: the current one has no retired_at (rotation retires the old, never forgets it).
+peer_keys = Table(
+    "peer_keys", metadata,
+    Column("key_id", IRI, primary_key=True),
+    Column("peer", IRI, ForeignKey("peers.id"), nullable=False, index=True),
+    Column("public_key", String(100), nullable=False),  # publicKeyMultibase
+    Column("pinned_at", String(40), nullable=False),
+    Column("retired_at", String(40)),
+)
+
+# Activities received: one row per (activity id), written in the transaction that applies its effect, so a message
+# delivered ten times has one effect.
+inbox = Table(
+    "inbox", metadata,
+    Column("activity_id", IRI, primary_key=True),
+    Column("peer", IRI, nullable=False, index=True),
+    Column("type", String(40), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("received_at", String(40), nullable=False),
+    Column("status", String(20), nullable=False),  # applied | waiting (an invoice before its delivery) | refused
+    Column("note", Text),
+)
+
+# What must reach a peer, written in the same transaction as the command that caused it; the delivery worker sends.
+outbox = Table(
+    "outbox", metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("activity_id", IRI, nullable=False, unique=True),
+    Column("peer", IRI, nullable=False, index=True),
+    Column("target", IRI, nullable=False),  # the peer's inbox URL
+    Column("body", Text, nullable=False),  # the activity, serialised once: what is signed is what is sent
+    Column("created_at", String(40), nullable=False),
+    Column("status", String(20), nullable=False, index=True),  # pending | delivered | dead
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", String(40)),
+    Column("last_error", Text),
+    Column("delivered_at", String(40)),
+)

@@ -1,7 +1,7 @@
 """chemicals: licences held by agents
 
 Revision ID: chemicals_0001
-Revises: (none: the first of the chemicals branch, which needs the core's 0002)
+Revises: (none: the first of the chemicals branch, a root of its own; the core is current before any module is enabled)
 """
 from alembic import op
 import sqlalchemy as sa
