@@ -23,7 +23,7 @@ from cooplink.node.tokens import ROLES
 
 # The documented role matrix (docs/api.md): the least role each route needs; None is open to anybody.
 MATRIX = {
-    ("GET", "/actor"): None, ("GET", "/health"): None, ("POST", "/login"): None, ("POST", "/logout"): None,
+    ("GET", "/actor"): None, ("POST", "/inbox"): "peer", ("GET", "/health"): None, ("POST", "/login"): None, ("POST", "/logout"): None,
     ("GET", "/docs"): "viewer", ("GET", "/openapi.json"): "viewer", ("GET", "/dashboard"): "viewer",
     ("GET", "/inventory"): "viewer", ("GET", "/resources/{ref}"): "viewer",
     ("GET", "/resources/{ref}/history"): "viewer", ("GET", "/resources/{ref}/trace"): "viewer",
@@ -102,6 +102,8 @@ def test_anonymous_callers_are_refused_everywhere_but_the_actor_health_and_login
                                       follow_redirects=False)
         if role is None:  # (a login with no token is a 401 of its own, tested below)
             assert response.status_code not in ((403,) if path == "/login" else (401, 403)), path
+        elif role == "peer":  # peers sign their requests (tests/test_inbox.py)
+            assert response.status_code == 401 and response.json()["field"] == "Signature", path
         else:
             assert response.status_code == 401, (method, path, response.text)
             assert response.headers["www-authenticate"] == "Bearer"
@@ -111,7 +113,10 @@ def test_anonymous_callers_are_refused_everywhere_but_the_actor_health_and_login
 
 def test_each_role_is_refused_below_its_least_role_and_admitted_from_it(api):
     for (method, path), least in MATRIX.items():
-        if least is None:
+        if least == "peer":  # no token opens a route meant for peers
+            assert all(api.client.request(method, path, headers=api.headers(role), json={}).status_code == 401
+                       for role in ROLES), path
+        if least in (None, "peer"):
             continue
         for role in ROLES:
             response = api.client.request(method, concrete(path), headers=api.headers(role),
@@ -159,8 +164,9 @@ def test_the_actor_document_is_open_and_names_the_node_and_its_inbox(api):
     assert response.status_code == 200 and response.headers["content-type"].startswith("application/activity+json")
     actor = response.json()
     assert actor["name"] == "Coop A" and actor["type"] == "Organization"
-    assert actor["id"] == "http://127.0.0.1:8001/actor" and actor["inbox"] == "http://127.0.0.1:8001/inbox"
-    assert "publicKey" not in actor
+    assert actor["id"] == "http://127.0.0.1:8001" and actor["inbox"] == "http://127.0.0.1:8001/inbox"
+    [key] = actor["assertionMethod"]  # the key is tested with federation (tests/test_peers.py)
+    assert key["id"] == actor["publicKey"]["id"] == "http://127.0.0.1:8001/actor#main-key"
     assert api.client.get("/health").json() == {"status": "ok"}
 
 

@@ -7,6 +7,8 @@ Roles are ordered; each may do all that the ones before it may:
 - member: also record events, corrections, processes and specifications, and use module routes;
 - admin:  also verify the ledger, manage API tokens, and enable or disable modules.
 
+Peers are no role: they use only the routes declared ``peer`` (the inbox), authenticated by signature.
+
 Scripts send ``Authorization: Bearer <token>``. A browser may instead carry the token in the cookie POST /login
 sets; the cookie counts only for GET and HEAD, so a form on another site can never make a write with it.
 """
@@ -76,7 +78,17 @@ def public() -> None:
 
 public.least_role = None
 
+
+
+def peer() -> None:
+    """Declares a route for peers only (POST /inbox): a peer is known by its RFC 9421 signature, which the route
+    checks itself (it needs the body for the digest). API tokens count for nothing there."""
+
+
+peer.least_role = "peer"
+
 anybody = Depends(public)
+signed_by_peer = Depends(peer)
 viewer, member, admin = (Depends(require(r)) for r in ROLES)
 
 

@@ -284,18 +284,6 @@ class SpecOut(BaseModel):
 
 
 # the node: actor, verification, modules, tokens -------------------------------------------------------------------
-class ActorOut(BaseModel):
-    """The node's ActivityStreams actor document (keys come with federation)."""
-
-    model_config = ConfigDict(populate_by_name=True)
-    context: str = Field("https://www.w3.org/ns/activitystreams", alias="@context")
-    type: str = "Organization"
-    id: str
-    name: str
-    inbox: str
-    url: str = Field(description="the node's base URL, also its agent's IRI")
-
-
 class HealthOut(BaseModel):
     status: Literal["ok"] = "ok"
 

@@ -31,6 +31,7 @@ class Ledger:
         self._new_resources: dict[str, EconomicResource] = {}
         self._changed_resources: set[str] = set()
         self._pending_events: dict[str, EconomicEvent] = {}
+        self.after_commit: list = []  # callables run once the transaction has committed (e.g. wake the outbox)
         self._event_rows: list[dict] = []
         self._specs: dict[str, ResourceSpecification | None] = {}
         self._process_specs: dict[str, ProcessSpecification | None] = {}

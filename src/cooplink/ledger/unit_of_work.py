@@ -31,6 +31,9 @@ class UnitOfWork:
             self.connection.close()
         if isinstance(error, DataError):
             raise _unkeepable(error) from error
+        if error_type is None and self.write:
+            for callback in self.ledger.after_commit:
+                callback()
 
 
 def _unkeepable(error: DataError) -> VFError:

@@ -10,6 +10,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 KEY_FILE = "node-key.pem"
+KEY_NAME_FILE = "node-key.id"  # the current key's fragment once the key was rotated (before: main-key)
+FIRST_KEY = "main-key"
 _ED25519_MULTICODEC = b"\xed\x01"  # multicodec prefix of an Ed25519 public key (as FEP-521a publishes it)
 
 
@@ -27,17 +29,48 @@ def load_or_create(folder: Path, base_url: str) -> NodeKey:
     """The node's key, made on first use; the file is readable by its owner only."""
     path = folder / KEY_FILE
     if path.exists():
-        private = serialization.load_pem_private_key(path.read_bytes(), password=None)
-        if not isinstance(private, Ed25519PrivateKey):
-            raise ValueError(f"{path} does not hold an Ed25519 key")
+        private = _read(path)
     else:
         private = Ed25519PrivateKey.generate()
-        pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                    serialization.NoEncryption())
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(pem)
-    return NodeKey(key_id=f"{base_url}/actor#main-key", private=private)
+        _write(path, private)
+    return NodeKey(key_id=f"{base_url}/actor#{_fragment(folder)}", private=private)
+
+
+def rotate(folder: Path, base_url: str) -> tuple[NodeKey, NodeKey]:
+    """A new key replaces the current one, under a new key id; the old one is kept beside it (it signs the
+    statement that announces the new key). Returns (old, new)."""
+    old = load_or_create(folder, base_url)
+    kept = folder / f"node-key.{old.key_id.rsplit('#', 1)[1]}.retired.pem"
+    if not kept.exists():
+        _write(kept, old.private)
+    private = Ed25519PrivateKey.generate()
+    fragment = "key-" + fingerprint(private.public_key()).replace(":", "")[:12]
+    staged = folder / (KEY_FILE + ".new")
+    staged.unlink(missing_ok=True)
+    _write(staged, private)
+    os.replace(staged, folder / KEY_FILE)  # the new key file appears whole or not at all
+    (folder / KEY_NAME_FILE).write_text(fragment + "\n")
+    return old, NodeKey(key_id=f"{base_url}/actor#{fragment}", private=private)
+
+
+def _fragment(folder: Path) -> str:
+    named = folder / KEY_NAME_FILE
+    return named.read_text().strip() if named.exists() else FIRST_KEY
+
+
+def _read(path: Path) -> Ed25519PrivateKey:
+    private = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(private, Ed25519PrivateKey):
+        raise ValueError(f"{path} does not hold an Ed25519 key")
+    return private
+
+
+def _write(path: Path, private: Ed25519PrivateKey) -> None:
+    pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(pem)
 
 
 def raw_public(key: Ed25519PublicKey) -> bytes:

@@ -1,4 +1,4 @@
-"""The node itself: its public actor document and health, and what admins do (verify, modules, tokens)."""
+"""The node itself: its public health check, and what admins do (verify, modules, tokens)."""
 
 from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -6,23 +6,13 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from cooplink.api.auth import NodeDep, admin, anybody, viewer
 from cooplink.api.errors import documented, lookup
-from cooplink.api.schemas import ActorOut, HealthOut, ModuleOut, TokenCreated, TokenIn, TokenOut, VerifyOut
+from cooplink.api.schemas import HealthOut, ModuleOut, TokenCreated, TokenIn, TokenOut, VerifyOut
 
 public = APIRouter(tags=["node"])
 router = APIRouter(responses=documented(400, 401, 403, 404, 422))
-ACTIVITY_JSON = "application/activity+json"
 
 
 # public -----------------------------------------------------------------------------------------------------------
-@public.get("/actor", dependencies=[anybody], response_model=ActorOut,
-            responses={200: {"content": {ACTIVITY_JSON: {}}}})
-def actor(node: NodeDep):
-    """The node's ActivityStreams actor document: who it is and where its inbox is. Open to anybody."""
-    document = ActorOut(id=f"{node.base_url}/actor", name=node.name, inbox=f"{node.base_url}/inbox",
-                        url=node.base_url)
-    return JSONResponse(document.model_dump(by_alias=True), media_type=ACTIVITY_JSON)
-
-
 @public.get("/health", dependencies=[anybody])
 def health() -> HealthOut:
     """Answers once the server is up. Open to anybody; says nothing about the node."""

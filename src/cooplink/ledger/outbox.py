@@ -1,0 +1,116 @@
+"""The outbox table: messages a command wrote for a peer, and what the delivery worker made of them.
+
+Times are stored as fixed-width UTC ISO strings with microseconds ("2026-11-26T12:00:00.000000+00:00"), so
+comparing the strings compares the times, on SQLite and PostgreSQL alike.
+
+Claiming a row: ``next_attempt_at`` doubles as the lease. A worker claims the row it is about to send with a
+conditional UPDATE (status still pending, next_attempt_at still due) that moves next_attempt_at to the end of its
+lease; only one of two racing workers sees rowcount 1 (SQLite: one writer at a time; PostgreSQL: the second
+UPDATE waits on the row lock, then re-checks the WHERE clause against the committed row). The lease value is the
+claim's token: the result is recorded only if next_attempt_at still holds it, so a worker whose lease ran out
+cannot mark a row that another worker has claimed since. No transaction stays open while a request is in flight.
+"""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+
+from cooplink.ledger.repository import Ledger
+from cooplink.ledger.schema import outbox, peers
+
+STATUSES = ("pending", "delivered", "dead")
+
+
+def stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def add(ledger: Ledger, activity_id: str, peer: str, target: str, body: str, created_at: str) -> int:
+    """A new pending message; its seq (the order messages to a peer are sent in)."""
+    result = ledger.connection.execute(outbox.insert().values(
+        activity_id=activity_id, peer=peer, target=target, body=body, created_at=created_at, status="pending",
+        attempts=0))
+    return result.inserted_primary_key[0]
+
+
+def rows(ledger: Ledger, status: str | None = None, limit: int | None = None) -> list:
+    query = select(outbox).order_by(outbox.c.seq)
+    if status:
+        query = query.where(outbox.c.status == status)
+    if limit:
+        query = query.limit(limit)
+    return list(ledger.connection.execute(query))
+
+
+def row(ledger: Ledger, seq: int):
+    return ledger.connection.execute(select(outbox).where(outbox.c.seq == seq)).first()
+
+
+def heads(ledger: Ledger) -> list:
+    """Each peer's oldest pending message: the only one of that peer's that may be sent now (order per peer)."""
+    first = (select(func.min(outbox.c.seq).label("seq")).where(outbox.c.status == "pending")
+             .group_by(outbox.c.peer).subquery())
+    return list(ledger.connection.execute(select(outbox).join(first, outbox.c.seq == first.c.seq)
+                                          .order_by(outbox.c.seq)))
+
+
+def head_of(ledger: Ledger, peer: str):
+    return ledger.connection.execute(select(outbox).where(outbox.c.peer == peer, outbox.c.status == "pending")
+                                     .order_by(outbox.c.seq).limit(1)).first()
+
+
+def peer_removed(ledger: Ledger, peer: str) -> bool:
+    """True when the peer was removed from this node (a peer the table does not know is not 'removed')."""
+    found = ledger.connection.execute(select(peers.c.removed_at).where(peers.c.id == peer)).first()
+    return found is not None and found.removed_at is not None
+
+
+def claim(ledger: Ledger, seq: int, now: str, lease_until: str) -> bool:
+    """Take the row for sending until lease_until, if it is still pending and due (see the module's docstring)."""
+    due = (outbox.c.next_attempt_at.is_(None)) | (outbox.c.next_attempt_at <= now)
+    updated = ledger.connection.execute(outbox.update().where(
+        outbox.c.seq == seq, outbox.c.status == "pending", due).values(next_attempt_at=lease_until))
+    return updated.rowcount == 1
+
+
+def _held(seq: int, lease: str):
+    return (outbox.c.seq == seq, outbox.c.status == "pending", outbox.c.next_attempt_at == lease)
+
+
+def delivered(ledger: Ledger, seq: int, lease: str, at: str) -> bool:
+    updated = ledger.connection.execute(outbox.update().where(*_held(seq, lease)).values(
+        status="delivered", delivered_at=at, attempts=outbox.c.attempts + 1, next_attempt_at=None,
+        last_error=None))
+    return updated.rowcount == 1
+
+
+def failed(ledger: Ledger, seq: int, lease: str, error: str, retry_at: str | None) -> bool:
+    """An attempt that failed: try again at retry_at, or (None) park the message as a dead letter."""
+    values = {"attempts": outbox.c.attempts + 1, "last_error": error[:2000], "next_attempt_at": retry_at}
+    if retry_at is None:
+        values["status"] = "dead"
+    updated = ledger.connection.execute(outbox.update().where(*_held(seq, lease)).values(**values))
+    return updated.rowcount == 1
+
+
+def release(ledger: Ledger, seq: int, lease: str) -> None:
+    """Give a claimed row back untried (the worker is stopping, or the peer's circuit is open)."""
+    ledger.connection.execute(outbox.update().where(*_held(seq, lease)).values(next_attempt_at=None))
+
+
+def revive(ledger: Ledger, seqs: list[int] | None) -> list[int]:
+    """Dead letters back to pending with a fresh count of attempts: the given ones, or (None) all of them."""
+    query = select(outbox.c.seq).where(outbox.c.status == "dead")
+    if seqs is not None:
+        query = query.where(outbox.c.seq.in_(seqs))
+    found = list(ledger.connection.execute(query.order_by(outbox.c.seq)).scalars())
+    if found:
+        ledger.connection.execute(outbox.update().where(outbox.c.seq.in_(found)).values(
+            status="pending", attempts=0, next_attempt_at=None))
+    return found
+
+
+def counts(ledger: Ledger) -> dict[str, int]:
+    query = select(outbox.c.status, func.count()).group_by(outbox.c.status)
+    found = dict(ledger.connection.execute(query).all())
+    return {status: found.get(status, 0) for status in STATUSES}
