@@ -23,7 +23,8 @@ from cooplink.node.tokens import ROLES
 
 # The documented role matrix (docs/api.md): the least role each route needs; None is open to anybody.
 MATRIX = {
-    ("GET", "/actor"): None, ("POST", "/inbox"): "peer", ("GET", "/health"): None, ("POST", "/login"): None, ("POST", "/logout"): None,
+    ("GET", "/actor"): None, ("POST", "/inbox"): "peer", ("GET", "/health"): None, ("POST", "/login"): None,
+    ("POST", "/logout"): None,
     ("GET", "/docs"): "viewer", ("GET", "/openapi.json"): "viewer", ("GET", "/dashboard"): "viewer",
     ("GET", "/inventory"): "viewer", ("GET", "/resources/{ref}"): "viewer",
     ("GET", "/resources/{ref}/history"): "viewer", ("GET", "/resources/{ref}/trace"): "viewer",
