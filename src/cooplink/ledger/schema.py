@@ -7,7 +7,7 @@ events that change them, so reading a balance never scans the ledger.
 
 from decimal import Decimal
 
-from sqlalchemy import (Boolean, Column, ForeignKey, Integer, MetaData, String, Table, Text, types)
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, MetaData, String, Table, Text, UniqueConstraint, types
 
 
 class ExactDecimal(types.TypeDecorator):
@@ -226,4 +226,117 @@ outbox = Table(
     Column("next_attempt_at", String(40)),
     Column("last_error", Text),
     Column("delivered_at", String(40)),
+)
+
+# Commerce (node layer) -----------------------------------------------------------------------------------------------
+# Orders: VF Agreements, each with Commitments (the goods lines, numbered from 1, and the reciprocal payment).
+agreements = Table(
+    "agreements", metadata,
+    Column("id", IRI, primary_key=True),
+    Column("direction", String(10), nullable=False),  # sale | purchase
+    Column("counterparty", IRI, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("payment_terms_days", Integer, nullable=False),
+    Column("created_on", String(10), nullable=False),
+    Column("name", Text),
+    Column("note", Text),
+)
+
+commitments = Table(
+    "commitments", metadata,
+    Column("id", IRI, primary_key=True),
+    Column("clause_of", IRI, ForeignKey("agreements.id"), nullable=False, index=True),
+    Column("position", Integer, nullable=False),  # 1, 2, ... the goods lines; 0 the reciprocal payment
+    Column("action", String(40), nullable=False),
+    Column("provider", IRI, nullable=False),
+    Column("receiver", IRI, nullable=False),
+    Column("resource_conforms_to", IRI),
+    Column("quantity", ExactDecimal),
+    Column("unit", String(40)),
+    Column("unit_price", ExactDecimal),
+    Column("tax_rate", ExactDecimal),
+    Column("amount", ExactDecimal),  # the payment commitment's total
+)
+
+# Which event fulfils which commitment, by how much (in the commitment's unit).
+fulfillments = Table(
+    "fulfillments", metadata,
+    Column("event", IRI, primary_key=True),
+    Column("commitment", IRI, ForeignKey("commitments.id"), primary_key=True),
+    Column("quantity", ExactDecimal, nullable=False),
+)
+
+# Invoices, bills and credit notes: VF Claims. A sale invoice's number is allocated from claim_numbers in the
+# transaction that writes it; a bill keeps its supplier's number.
+claims = Table(
+    "claims", metadata,
+    Column("id", IRI, primary_key=True),
+    Column("number", String(60), nullable=False),
+    Column("direction", String(10), nullable=False),  # sale | purchase
+    Column("agreement", IRI, ForeignKey("agreements.id"), nullable=False, index=True),
+    Column("provider", IRI, nullable=False),
+    Column("receiver", IRI, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("issued_on", String(10), nullable=False),
+    Column("due_on", String(10), nullable=False),
+    Column("credits", IRI, index=True),  # a credit note: the claim it reduces
+    Column("note", Text),
+    Column("recorded_at", String(40), nullable=False),
+    UniqueConstraint("direction", "provider", "number", name="uq_claims_direction_provider_number"),
+)
+
+claim_lines = Table(
+    "claim_lines", metadata,
+    Column("claim", IRI, ForeignKey("claims.id"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("commitment", IRI),
+    Column("resource_conforms_to", IRI, nullable=False),
+    Column("quantity", ExactDecimal, nullable=False),
+    Column("unit", String(40), nullable=False),
+    Column("unit_price", ExactDecimal, nullable=False),
+    Column("tax_rate", ExactDecimal, nullable=False),
+    Column("net", ExactDecimal, nullable=False),
+)
+
+# The delivery events a claim is triggered by; a delivery is claimed once (the unique event column).
+claim_triggers = Table(
+    "claim_triggers", metadata,
+    Column("event", IRI, primary_key=True),
+    Column("claim", IRI, ForeignKey("claims.id"), nullable=False, index=True),
+)
+
+# The last number given in each series ("INV-2026", "CN-2026"), one row a series and year.
+claim_numbers = Table(
+    "claim_numbers", metadata,
+    Column("series", String(20), primary_key=True),
+    Column("last", Integer, nullable=False),
+)
+
+# Payment events, each settling one claim (VF settles). Money is not inventoried in the ledger, so a payment is
+# kept here rather than as a resource-changing event.
+payments = Table(
+    "payments", metadata,
+    Column("id", IRI, primary_key=True),
+    Column("settles", IRI, ForeignKey("claims.id"), nullable=False, index=True),
+    Column("provider", IRI, nullable=False),
+    Column("receiver", IRI, nullable=False),
+    Column("amount", ExactDecimal, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("paid_on", String(10), nullable=False),
+    Column("note", Text),
+    Column("recorded_at", String(40), nullable=False),
+)
+
+disputes = Table(
+    "disputes", metadata,
+    Column("id", IRI, primary_key=True),
+    Column("subject", IRI, nullable=False, index=True),  # a delivery event or a claim
+    Column("subject_kind", String(10), nullable=False),  # delivery | claim
+    Column("reason", Text, nullable=False),
+    Column("expected", ExactDecimal, nullable=False),
+    Column("actual", ExactDecimal, nullable=False),
+    Column("measure", String(40), nullable=False),  # the unit (delivery) or currency (claim) of both figures
+    Column("opened_at", String(40), nullable=False),
+    Column("resolved_by", IRI),  # a credit note or a corrected delivery
+    Column("resolved_at", String(40)),
 )

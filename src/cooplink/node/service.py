@@ -10,6 +10,7 @@ from cooplink.ledger.database import ensure_current, open_engine
 from cooplink.ledger.repository import Ledger
 from cooplink.ledger.unit_of_work import UnitOfWork
 from cooplink.node import home as homes
+from cooplink.node.commerce import CommerceCommands
 from cooplink.node.module_commands import ModuleCommands
 from cooplink.node.outbox import OutboxCommands
 from cooplink.node.plugins import Modules, enabled_in, installed, migration_folders
@@ -60,7 +61,7 @@ class RecordEvent:
     resource_attributes: dict | None = None  # ... and of the resource it creates ("food.produced_on": "2026-11-02")
 
 
-class Node(ModuleCommands, TokenCommands, OutboxCommands):
+class Node(ModuleCommands, TokenCommands, OutboxCommands, CommerceCommands):
     def __init__(self, engine, home: Path | None = None):
         self.engine = engine
         self.home = home

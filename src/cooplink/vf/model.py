@@ -159,3 +159,115 @@ class Recipe:
     processes: tuple[RecipeProcess, ...] = ()
     flows: tuple[RecipeFlow, ...] = field(default=())
     note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Commitment:
+    """A promised flow within an Agreement: a goods line (transfer N of a spec at a unit price) or, at position 0,
+    the reciprocal commitment to pay the agreement's total."""
+
+    id: str
+    clause_of: str  # the Agreement
+    position: int  # 1, 2, ... goods lines; 0 the payment
+    action: str
+    provider: str
+    receiver: str
+    resource_conforms_to: str | None = None
+    resource_quantity: Measure | None = None
+    unit_price: Decimal | None = None  # per resource_quantity.unit, in the agreement's currency
+    tax_rate: Decimal | None = None  # percent
+    amount: Decimal | None = None  # the payment commitment's total (net + tax)
+
+
+@dataclass(frozen=True, slots=True)
+class Agreement:
+    """An order: a sale (this node provides the goods) or a purchase (it receives them)."""
+
+    id: str
+    direction: str  # sale | purchase
+    counterparty: str
+    currency: str  # ISO 4217
+    payment_terms_days: int
+    created_on: date
+    commitments: tuple[Commitment, ...] = ()
+    name: str | None = None
+    note: str | None = None
+
+    @property
+    def lines(self) -> tuple[Commitment, ...]:
+        return tuple(c for c in self.commitments if c.position > 0)
+
+    @property
+    def payment(self) -> Commitment | None:
+        return next((c for c in self.commitments if c.position == 0), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Fulfillment:
+    """An event fulfils (part of) a commitment; the quantity is in the commitment's unit."""
+
+    event: str
+    commitment: str
+    quantity: Measure
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimLine:
+    position: int
+    resource_conforms_to: str
+    resource_quantity: Measure  # negative on a credit note
+    unit_price: Decimal
+    tax_rate: Decimal  # percent
+    net: Decimal  # rounded to the currency's minor unit
+    commitment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """An invoice (sale), a bill (purchase), or a credit note (``credits`` names the claim it reduces)."""
+
+    id: str
+    number: str
+    direction: str  # sale | purchase
+    agreement: str
+    provider: str  # who is owed
+    receiver: str  # who owes
+    currency: str
+    issued_on: date
+    due_on: date
+    lines: tuple[ClaimLine, ...] = ()
+    triggered_by: tuple[str, ...] = ()  # delivery events
+    credits: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Payment:
+    """A payment event that settles (part of) a claim."""
+
+    id: str
+    settles: str
+    provider: str
+    receiver: str
+    amount: Decimal
+    currency: str
+    paid_on: date
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Dispute:
+    id: str
+    subject: str  # a delivery event or a claim
+    subject_kind: str  # delivery | claim
+    reason: str
+    expected: Decimal
+    actual: Decimal
+    measure: str  # unit name (delivery) or currency (claim)
+    opened_at: datetime
+    resolved_by: str | None = None
+    resolved_at: datetime | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.resolved_by is None
