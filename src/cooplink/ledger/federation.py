@@ -84,3 +84,9 @@ def inbox_rows(ledger: Ledger, peer_id: str | None = None) -> list:
 def set_status(ledger: Ledger, activity_id: str, status: str, note: str | None = None) -> None:
     ledger.connection.execute(inbox.update().where(inbox.c.activity_id == activity_id).values(
         status=status, note=note))
+
+
+def waiting(ledger: Ledger) -> list:
+    """Activities kept until what they name arrives (an invoice before its delivery), oldest first."""
+    query = select(inbox).where(inbox.c.status == "waiting").order_by(inbox.c.received_at, inbox.c.activity_id)
+    return list(ledger.connection.execute(query))

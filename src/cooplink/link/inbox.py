@@ -11,7 +11,7 @@ In this order, and nothing is recorded unless all of it passes:
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from sqlalchemy.exc import IntegrityError
@@ -21,8 +21,10 @@ from cooplink.link import keys
 from cooplink.link.peers import AS_CONTEXT
 from cooplink.link.signatures import SignatureRefused, verify
 from cooplink.node import RecordEvent
+from cooplink.vf import agreements as money
 from cooplink.vf.errors import VFError
-from cooplink.vf.units import Measure, unit_named
+from cooplink.vf.model import Agreement, Claim, ClaimLine, Commitment
+from cooplink.vf.units import Measure, to_decimal, unit_named
 
 
 class Refused(Exception):
@@ -110,12 +112,38 @@ def _apply(node, activity: Activity, body: bytes) -> Outcome:
             status = handlers[activity.type](node, ledger, activity)
             if status != "applied":
                 rows.set_status(ledger, activity.id, status)
+            else:
+                rerun_waiting(node, ledger)
     except IntegrityError:  # the same activity, applied by a concurrent delivery (PostgreSQL)
         with node.reading() as ledger:
             if rows.received(ledger, activity.id) is None:
                 raise
         return _duplicate(activity)
     return Outcome(200, {"id": activity.id, "status": status})
+
+
+def rerun_waiting(node, ledger) -> None:
+    """After an applied activity, apply the waiting ones it may have unblocked, until none moves: an invoice that
+    came before its delivery ends as if it came after. One that is refused now is marked refused, with the reason."""
+    progress = True
+    while progress:
+        progress = False
+        for row in rows.waiting(ledger):
+            status, note = _retried(node, ledger, row)
+            if status != "waiting":
+                rows.set_status(ledger, row.activity_id, status, note)
+                progress = True
+
+
+def _retried(node, ledger, row) -> tuple[str, str | None]:
+    activity = Activity(parse(row.body.encode("utf-8")), row.peer, "")
+    try:
+        with ledger.connection.begin_nested():  # a refusal undoes this activity's part only
+            return handlers[activity.type](node, ledger, activity), None
+    except Refused as refusal:
+        return "refused", f"{refusal.field}: {refusal.reason}"
+    except VFError as error:
+        return "refused", f"{error.field}: {error.reason}"
 
 
 def _duplicate(activity: Activity) -> Outcome:
@@ -175,8 +203,10 @@ def _ids(value, where: str):
 @handles("Create")
 def create(node, ledger, activity: Activity) -> str:
     thing = activity.body.get("object")
+    if isinstance(thing, dict) and _term(thing.get("type")) == "Claim":
+        return claim_received(node, ledger, activity.peer, thing)
     if not isinstance(thing, dict) or _term(thing.get("type")) != "EconomicEvent":
-        raise Refused(422, "object", "this node takes Create of a vf:EconomicEvent only (for now)")
+        raise Refused(422, "object", "this node takes Create of a vf:EconomicEvent or a vf:Claim only (for now)")
     if _term(thing.get("action")) != "transfer":
         raise Refused(422, "object.action", "this node takes transfer events only (for now)")
     return goods_received(node, ledger, activity.peer, thing)
@@ -202,6 +232,72 @@ def goods_received(node, ledger, peer: str, event: dict) -> str:
         tracking_identifier=source.get("trackingIdentifier"), note=event.get("note"),
         has_point_in_time=_moment(event.get("hasPointInTime")))))
     return "applied"
+
+
+def claim_received(node, ledger, peer: str, thing: dict) -> str:
+    """A peer's invoice to this node: recorded as the matching purchase bill (same id, number, lines and totals),
+    triggered by the receipts this node holds under the delivery events' ids; ``waiting`` until all are here."""
+    if _iri(thing.get("provider")) != peer:
+        raise Refused(403, "object.provider", "a peer can only invoice for itself")
+    if _iri(thing.get("receiver")) != node.agent_id:
+        raise Refused(422, "object.receiver", f"the invoice is not to this node ({node.agent_id})")
+    triggers = _iris(thing.get("triggeredBy"), "object.triggeredBy")
+    if any(ledger.event(event) is None for event in triggers):
+        return "waiting"  # the invoice came before its delivery: applied when the delivery arrives
+    for event in triggers:
+        if ledger.event(event).provider != peer:
+            raise Refused(403, "object.triggeredBy", f"{event} is not a delivery from {peer}")
+    bill = _bill(node, ledger, peer, thing, triggers)
+    node.record_peer_bill(ledger, _order(node, peer, thing, bill), bill)
+    return "applied"
+
+
+def _bill(node, ledger, peer: str, thing: dict, triggers: tuple[str, ...]) -> Claim:
+    currency = _checked(lambda: money.currency_code(_text(thing, "currency")), "object.currency")
+    lines = tuple(_claim_line(node, ledger, line, i, currency)
+                  for i, line in enumerate(_list(thing.get("lines"), "object.lines")))
+    claim = Claim(id=_text(thing, "id"), number=_text(thing, "invoiceNumber"), direction="purchase",
+                  agreement=_text(thing, "agreement"), provider=peer, receiver=node.agent_id, currency=currency,
+                  issued_on=_day(thing, "created"), due_on=_day(thing, "due"), lines=lines, triggered_by=triggers,
+                  note=thing.get("note") if isinstance(thing.get("note"), str) else None)
+    _check_totals(claim, thing.get("totals"))
+    return claim
+
+
+def _claim_line(node, ledger, line, index: int, currency: str) -> ClaimLine:
+    where = f"object.lines[{index}]"
+    if not isinstance(line, dict):
+        raise Refused(400, where, "a line is an object")
+    quantity = _quantity(line.get("resourceQuantity"))
+    price, rate = _decimal(line, "unitPrice", where), _decimal(line, "taxRate", where)
+    net = money.line_net(quantity.value, price, currency)
+    if net != _decimal(line, "net", where):
+        raise Refused(422, f"{where}.net", f"{quantity.value} at {price} is {net}, not {line.get('net')}")
+    commitment = line.get("clauseOf")
+    return ClaimLine(position=index + 1, resource_conforms_to=mapped_spec(ledger, node, _iri(line.get(
+        "resourceConformsTo"))), resource_quantity=quantity, unit_price=price, tax_rate=rate, net=net,
+        commitment=commitment if isinstance(commitment, str) else None)
+
+
+def _check_totals(claim: Claim, sent) -> None:
+    sums = money.totals(claim.lines, claim.currency)
+    ours = {"net": sums.net, "tax": sums.tax, "gross": sums.gross}
+    if not isinstance(sent, dict) or any(_decimal(sent, k, "object.totals") != v for k, v in ours.items()):
+        raise Refused(422, "object.totals", f"the lines add up to {ours}, not {sent}")
+
+
+def _order(node, peer: str, thing: dict, bill: Claim) -> Agreement:
+    """The purchase order the bill is on, as this node mirrors it from the supplier's invoice."""
+    terms = thing.get("paymentTermsDays")
+    days = terms if isinstance(terms, int) else (bill.due_on - bill.issued_on).days
+    goods = tuple(Commitment(id=line.commitment or f"{bill.id}#line-{line.position}", clause_of=bill.agreement,
+                             position=line.position, action="transfer", provider=peer, receiver=node.agent_id,
+                             resource_conforms_to=line.resource_conforms_to, resource_quantity=line.resource_quantity,
+                             unit_price=line.unit_price, tax_rate=line.tax_rate) for line in bill.lines)
+    pay = Commitment(id=f"{bill.agreement}#payment", clause_of=bill.agreement, position=0, action="transfer",
+                     provider=node.agent_id, receiver=peer, amount=money.totals(bill.lines, bill.currency).gross)
+    return Agreement(id=bill.agreement, direction="purchase", counterparty=peer, currency=bill.currency,
+                     payment_terms_days=days, created_on=bill.issued_on, commitments=(pay, *goods))
 
 
 def mapped_spec(ledger, node, theirs: str | None) -> str:
@@ -265,6 +361,40 @@ def _quantity(value) -> Measure:
     if not isinstance(number, (str, int, Decimal)) or not isinstance(unit, str):
         raise Refused(400, "object.resourceQuantity", "hasNumericalValue (a decimal) and hasUnit (a unit)")
     return Measure.of(str(number), unit_named(unit, "object.resourceQuantity.hasUnit"), "object.resourceQuantity")
+
+
+def _iris(value, field: str) -> tuple[str, ...]:
+    found = tuple(_iri(each) for each in _list(value, field))
+    if not found or None in found:
+        raise Refused(400, field, "a list of event IRIs")
+    return found
+
+
+def _list(value, field: str) -> list:
+    if not isinstance(value, list) or not value:
+        raise Refused(400, field, "a non-empty list")
+    return value
+
+
+def _decimal(thing: dict, name: str, where: str) -> Decimal:
+    value = thing.get(name)
+    if isinstance(value, float) or not isinstance(value, (str, int, Decimal)):
+        raise Refused(400, f"{where}.{name}", "a decimal, as a string")
+    return _checked(lambda: to_decimal(value, name), f"{where}.{name}")
+
+
+def _day(thing: dict, name: str) -> date:
+    try:
+        return date.fromisoformat(_text(thing, name))
+    except ValueError:
+        raise Refused(400, f"object.{name}", f"not an ISO 8601 date: {thing.get(name)!r}") from None
+
+
+def _checked(read, field: str):
+    try:
+        return read()
+    except VFError as error:
+        raise Refused(400, field, error.reason) from None
 
 
 def _moment(value):

@@ -12,7 +12,10 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from cooplink.ledger import commerce as rows
+from cooplink.ledger import federation
 from cooplink.ledger.repository import Ledger
+from cooplink.node import activities
+from cooplink.node.outbox import enqueue
 from cooplink.vf import agreements as money
 from cooplink.vf.errors import VFError
 from cooplink.vf.model import Agreement, Claim, ClaimLine, Commitment, Dispute, EconomicEvent, Fulfillment, Payment
@@ -184,7 +187,26 @@ class CommerceCommands:
                                                      status.backordered.unit))
                 events.append(event)
                 done.append(fulfillment)
+            self._tell_shipped(ledger, view.agreement, events, done)
         return Shipment(tuple(events), tuple(done))
+
+    def _tell_shipped(self, ledger: Ledger, agreement: Agreement, events: list[EconomicEvent],
+                      done: list[Fulfillment]) -> None:
+        """A sale's shipment reaches a customer that is a pinned peer, one Create per transfer event."""
+        peer = _customer_peer(ledger, agreement)
+        if peer is None:
+            return
+        for event, fulfillment in zip(events, done):
+            thing = activities.shipped_event(event, ledger.resource(event.resource_inventoried_as),
+                                             fulfillment.commitment, agreement.id)
+            enqueue(ledger, peer.id, peer.inbox, activities.create(self.agent_id, peer.id, thing))
+
+    def _tell_invoiced(self, ledger: Ledger, agreement: Agreement, claim: Claim) -> None:
+        """A sale's invoice reaches a customer that is a pinned peer, as a Create of the Claim."""
+        peer = _customer_peer(ledger, agreement)
+        if peer:
+            thing = activities.invoice_claim(claim, agreement)
+            enqueue(ledger, peer.id, peer.inbox, activities.create(self.agent_id, peer.id, thing))
 
     def _ship_one(self, ledger: Ledger, agreement: Agreement, status: LineStatus,
                   part: Ship) -> tuple[EconomicEvent, Fulfillment]:
@@ -239,7 +261,21 @@ class CommerceCommands:
                           issued_on=issued, due_on=issued + timedelta(days=agreement.payment_terms_days),
                           lines=lines, triggered_by=tuple(sorted({f.event for f in claimed})), note=note)
             rows.add_claim(ledger, claim)
+            self._tell_invoiced(ledger, agreement, claim)
             return self._claim_view(ledger, claim)
+
+    def record_peer_bill(self, ledger: Ledger, order: Agreement, claim: Claim) -> Claim:
+        """Inside the inbox's transaction: a supplier peer's invoice as this node's purchase bill, under the same
+        claim id and number, on its order (mirrored from the invoice when this node does not hold it yet)."""
+        held = rows.agreement(ledger, order.id)
+        if held is None:
+            rows.add_agreement(ledger, order)
+        elif held.direction != "purchase" or held.counterparty != claim.provider:
+            raise VFError("agreement", f"{order.id} is not a purchase order from {claim.provider}")
+        known = rows.claim(ledger, claim.id)
+        if known is None:
+            rows.add_claim(ledger, claim)
+        return known or claim
 
     def record_bill(self, order: str, number: str, deliveries: list[str] | None = None,
                     issued_on: date | None = None, note: str | None = None) -> ClaimView:
@@ -416,6 +452,14 @@ class CommerceCommands:
                       note=note)
         rows.add_claim(ledger, claim)
         return claim
+
+
+def _customer_peer(ledger: Ledger, agreement: Agreement):
+    """The peer row of a sale's customer when it is a live pinned peer; None otherwise (no message)."""
+    if agreement.direction != "sale":
+        return None
+    peer = federation.peer(ledger, agreement.counterparty)
+    return peer if peer is not None and peer.removed_at is None else None
 
 
 def _priced(line: Commitment, quantity: Measure, currency: str, position: int | None = None) -> ClaimLine:
