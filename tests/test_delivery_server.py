@@ -4,9 +4,7 @@ the test's own that checks every signature against the sender's key and drops du
 
 import json
 import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,15 +18,9 @@ from cooplink.link import keys
 from cooplink.link.signatures import SignatureRefused, verify
 from cooplink.node import Node
 from cooplink.node.outbox import enqueue
+from cooplink.testing import COOPLINK, free_port, start_cooplink, stop_process
 
-COOPLINK = Path(sys.executable).with_name("cooplink")
 WAIT_SECONDS = 60
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Inbox:
@@ -114,21 +106,10 @@ def wait_for(condition, what: str, process: subprocess.Popen | None = None, log:
 
 
 def start(node: Node, log: Path, *args: str) -> subprocess.Popen:
-    with log.open("a") as output:
-        return subprocess.Popen([str(COOPLINK), "--node", str(node.home), *args], stdout=output,
-                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    return start_cooplink(node.home, log, *args)
 
 
-def stop(process: subprocess.Popen) -> int:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            return process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-            raise
-    return process.returncode
+stop = stop_process
 
 
 def test_cooplink_deliver_once_posts_signed_messages_to_a_real_inbox(node: Node, tmp_path):

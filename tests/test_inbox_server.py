@@ -11,11 +11,13 @@ from decimal import Decimal
 import httpx
 import pytest
 from test_inbox import encoded, received_stock, shipped, snapshot
-from test_serve import COOPLINK, free_port, stop, wait_until_up
+from test_serve import wait_until_up
 
 from cooplink.link import keys, peers
 from cooplink.link.signatures import LIFETIME, sign
 from cooplink.node import Node
+from cooplink.testing import COOPLINK, free_port
+from cooplink.testing import stop_process as stop
 
 
 class Pair:

@@ -1,9 +1,7 @@
 """`cooplink serve` as a real server process on 127.0.0.1, reached over HTTP with httpx (both backends)."""
 
 import signal
-import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -11,15 +9,9 @@ import httpx
 import pytest
 
 from cooplink.node import Node
+from cooplink.testing import COOPLINK, free_port, stop_process
 
-COOPLINK = Path(sys.executable).with_name("cooplink")
 STARTUP_SECONDS = 30
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
@@ -36,15 +28,7 @@ def wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
     pytest.fail(f"cooplink serve did not answer /health within {STARTUP_SECONDS} s:\n{log.read_text()}")
 
 
-def stop(process: subprocess.Popen) -> int:
-    """SIGTERM, as a service manager sends; SIGKILL only if it does not stop in time."""
-    process.terminate()
-    try:
-        return process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=5)
-        raise
+stop = stop_process
 
 
 @pytest.fixture

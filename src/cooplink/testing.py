@@ -8,6 +8,10 @@ a schema of its own, so tests never see each other's rows. Set COOPLINK_TEST_DB=
 
 import os
 import secrets
+import socket
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -59,3 +63,33 @@ def widgets(node: Node) -> Node:
     node.add_spec("widget", "Widget", unit="piece")
     node.add_spec("flour", "Flour", unit="kilogram")
     return node
+
+
+# Real processes on loopback (servers and workers started with the installed `cooplink` script) -------------------
+COOPLINK = Path(sys.executable).with_name("cooplink")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_cooplink(home: Path, log: Path, *args: str) -> subprocess.Popen:
+    """`cooplink --node HOME ARGS…` in the background, its output appended to LOG."""
+    with log.open("a") as output:
+        return subprocess.Popen([str(COOPLINK), "--node", str(home), *args], stdout=output,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+
+
+def stop_process(process: subprocess.Popen) -> int:
+    """SIGTERM, as a service manager sends; SIGKILL (and an error) only if it does not stop in time."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            return process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+            raise
+    return process.returncode
