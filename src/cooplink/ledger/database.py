@@ -17,7 +17,7 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 HEAD = "0004"  # the newest migration; a test checks it against the migrations folder
 
 # FULL makes every commit reach the disk before it returns: a committed event survives a power cut.
-# (NORMAL in WAL mode only survives a crash of the process.) benchmarks/ingest.py measures the cost.
+# (NORMAL in WAL mode only survives a crash of the process.) benchmarks/bench_ingest.py measures the cost.
 SQLITE_SYNCHRONOUS = "FULL"
 
 
