@@ -30,7 +30,8 @@ def add_agreement(ledger: Ledger, agreement: Agreement) -> None:
     ledger.connection.execute(agreements.insert().values(
         id=agreement.id, direction=agreement.direction, counterparty=agreement.counterparty,
         currency=agreement.currency, payment_terms_days=agreement.payment_terms_days,
-        created_on=agreement.created_on.isoformat(), name=agreement.name, note=agreement.note))
+        created_on=agreement.created_on.isoformat(), name=agreement.name, note=agreement.note,
+        status=agreement.status))
     ledger.connection.execute(commitments.insert(), [_commitment_row(c) for c in agreement.commitments])
 
 
@@ -58,7 +59,8 @@ def agreement(ledger: Ledger, agreement_id: str) -> Agreement | None:
                                       .order_by(commitments.c.position))
     return Agreement(id=row.id, direction=row.direction, counterparty=row.counterparty, currency=row.currency,
                      payment_terms_days=row.payment_terms_days, created_on=date.fromisoformat(row.created_on),
-                     commitments=tuple(_commitment(c) for c in found), name=row.name, note=row.note)
+                     commitments=tuple(_commitment(c) for c in found), name=row.name, note=row.note,
+                     status=row.status)
 
 
 def agreement_ids(ledger: Ledger, direction: str | None = None) -> list[str]:
@@ -182,7 +184,7 @@ def add_dispute(ledger: Ledger, dispute: Dispute) -> None:
     ledger.connection.execute(disputes.insert().values(
         id=dispute.id, subject=dispute.subject, subject_kind=dispute.subject_kind, reason=dispute.reason,
         expected=dispute.expected, actual=dispute.actual, measure=dispute.measure,
-        opened_at=dispute.opened_at.isoformat()))
+        opened_at=dispute.opened_at.isoformat(), opened_by=dispute.opened_by))
 
 
 def dispute(ledger: Ledger, dispute_id: str) -> Dispute | None:
@@ -206,4 +208,4 @@ def _dispute(row) -> Dispute:
     return Dispute(id=row.id, subject=row.subject, subject_kind=row.subject_kind, reason=row.reason,
                    expected=row.expected, actual=row.actual, measure=row.measure,
                    opened_at=datetime.fromisoformat(row.opened_at), resolved_by=row.resolved_by,
-                   resolved_at=row.resolved_at and datetime.fromisoformat(row.resolved_at))
+                   resolved_at=row.resolved_at and datetime.fromisoformat(row.resolved_at), opened_by=row.opened_by)

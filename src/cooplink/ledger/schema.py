@@ -199,6 +199,38 @@ peer_keys = Table(
     Column("retired_at", String(40)),
 )
 
+# Each node maps a peer's specifications to its own, once: what a peer's message names lands in this node's books
+# under our_spec. A specification not mapped yet waits in mapping_reviews (with a suggestion) and so do the
+# activities that name it; approving the review learns the map and applies them.
+product_maps = Table(
+    "product_maps", metadata,
+    Column("peer", IRI, ForeignKey("peers.id"), primary_key=True),
+    Column("their_spec", IRI, primary_key=True),
+    Column("our_spec", IRI, ForeignKey("resource_specifications.id"), nullable=False),
+    Column("learned_at", String(40), nullable=False),
+)
+
+mapping_reviews = Table(
+    "mapping_reviews", metadata,
+    Column("peer", IRI, ForeignKey("peers.id"), primary_key=True),
+    Column("their_spec", IRI, primary_key=True),
+    Column("name", Text),  # as the peer's message names it
+    Column("classified_as", Text, nullable=False),  # JSON list of classification IRIs, as sent
+    Column("unit", String(40)),
+    Column("suggestion", IRI),  # a local specification, from classification and name
+    Column("first_seen_at", String(40), nullable=False),
+    Column("decision", String(10)),  # approved | rejected; none while the review is open
+    Column("decided_at", String(40)),
+)
+
+# What a peer may read from this node beyond what it was sent (e.g. "trace": upstream trails of what it received).
+peer_grants = Table(
+    "peer_grants", metadata,
+    Column("peer", IRI, ForeignKey("peers.id"), primary_key=True),
+    Column("scope", String(40), primary_key=True),
+    Column("granted_at", String(40), nullable=False),
+)
+
 # Activities received: one row per (activity id), written in the transaction that applies its effect, so a message
 # delivered ten times has one effect.
 inbox = Table(
@@ -240,6 +272,8 @@ agreements = Table(
     Column("created_on", String(10), nullable=False),
     Column("name", Text),
     Column("note", Text),
+    # proposed: a customer peer's purchase order this node has not accepted yet; accepted; rejected
+    Column("status", String(10), nullable=False, server_default="accepted"),
 )
 
 commitments = Table(
@@ -339,4 +373,5 @@ disputes = Table(
     Column("opened_at", String(40), nullable=False),
     Column("resolved_by", IRI),  # a credit note or a corrected delivery
     Column("resolved_at", String(40)),
+    Column("opened_by", IRI),  # the agent that opened it: this node, or the peer that sent it
 )

@@ -192,6 +192,7 @@ class Agreement:
     commitments: tuple[Commitment, ...] = ()
     name: str | None = None
     note: str | None = None
+    status: str = "accepted"  # proposed (sent by a customer, not accepted yet) | accepted | rejected
 
     @property
     def lines(self) -> tuple[Commitment, ...]:
@@ -267,6 +268,7 @@ class Dispute:
     opened_at: datetime
     resolved_by: str | None = None
     resolved_at: datetime | None = None
+    opened_by: str | None = None  # the agent that opened it
 
     @property
     def open(self) -> bool:
