@@ -23,12 +23,15 @@ from cooplink.node.tokens import ROLES
 
 # The documented role matrix (docs/api.md): the least role each route needs; None is open to anybody.
 MATRIX = {
-    ("GET", "/actor"): None, ("POST", "/inbox"): "peer", ("GET", "/health"): None, ("POST", "/login"): None,
+    ("GET", "/actor"): None, ("POST", "/inbox"): "peer", ("GET", "/peer/records"): "peer",
+    ("GET", "/peer/trace"): "peer", ("GET", "/health"): None, ("POST", "/login"): None,
     ("POST", "/logout"): None,
     ("GET", "/docs"): "viewer", ("GET", "/openapi.json"): "viewer", ("GET", "/dashboard"): "viewer",
     ("GET", "/inventory"): "viewer", ("GET", "/resources/{ref}"): "viewer",
     ("GET", "/resources/{ref}/history"): "viewer", ("GET", "/resources/{ref}/trace"): "viewer",
     ("GET", "/resources/{ref}/track"): "viewer", ("GET", "/events/{ref}"): "viewer", ("GET", "/specs"): "viewer",
+    ("GET", "/mappings"): "viewer", ("GET", "/mappings/reviews"): "viewer", ("POST", "/mappings"): "member",
+    ("POST", "/mappings/reviews/approve"): "member", ("POST", "/mappings/reviews/reject"): "member",
     ("GET", "/processes"): "viewer", ("GET", "/processes/{ref}"): "viewer", ("GET", "/modules"): "viewer",
     ("POST", "/events"): "member", ("POST", "/events/{ref}/correct"): "member", ("POST", "/specs"): "member",
     ("POST", "/processes"): "member", ("POST", "/processes/{ref}/finish"): "member",

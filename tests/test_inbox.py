@@ -90,6 +90,7 @@ def sender(tmp_path) -> Node:
 def link(node: Node, sender: Node) -> Link:
     node.add_spec("widget", "Widget (component)", unit="piece")
     peers.add_peer(node, peers.read_actor(peers.actor_document(sender), SENDER_URL))
+    node.map_spec(SENDER_URL, f"{SENDER_URL}/specs/widget", "widget")
     return Link(node, sender)
 
 
@@ -244,12 +245,32 @@ def test_malformed_is_400(link, body):
     assert snapshot(link.receiver) == before
 
 
-def test_an_unmapped_specification_is_refused_and_nothing_is_guessed_into_stock(link, sale):
-    sale["object"]["resourceConformsTo"] = f"{SENDER_URL}/specs/gadget"
-    before = snapshot(link.receiver)
-    answer = _refused(link, link.post(encoded(sale)), 422, "object.resourceConformsTo")
-    assert "no local specification is mapped" in answer["reason"]
-    assert snapshot(link.receiver) == before
+def test_an_unmapped_specification_waits_for_review_and_nothing_is_guessed_into_stock(link, sale):
+    gadget = f"{SENDER_URL}/specs/gadget"
+    sale["object"]["resourceConformsTo"] = {"id": gadget, "type": "ResourceSpecification", "name": "Widgets",
+                                            "defaultUnitOfResource": "om2:piece"}
+    response = link.post(encoded(sale))
+    assert response.status_code == 200 and response.json()["status"] == "waiting"
+    assert received_stock(link.receiver) == 0
+    [review] = link.receiver.mapping_reviews()
+    assert (review.their_spec, review.name) == (gadget, "Widgets")
+    assert review.suggestion == link.receiver.iri("specs", "widget")  # from the name
+    link.receiver.approve_mapping(SENDER_URL, gadget)
+    assert received_stock(link.receiver) == 7
+    assert link.receiver.mapping_reviews() == []
+    with link.receiver.reading() as ledger:
+        assert [r.status for r in rows.inbox_rows(ledger)] == ["applied"]
+
+
+def test_a_rejected_specification_refuses_what_waited_for_it(link, sale):
+    gadget = f"{SENDER_URL}/specs/gadget"
+    sale["object"]["resourceConformsTo"] = gadget
+    assert link.post(encoded(sale)).json()["status"] == "waiting"
+    link.receiver.reject_mapping(SENDER_URL, gadget)
+    assert received_stock(link.receiver) == 0
+    with link.receiver.reading() as ledger:
+        [row] = rows.inbox_rows(ledger)
+    assert row.status == "refused" and "rejected in review" in row.note
 
 
 def test_a_transfer_to_another_node_is_refused(link, sale):

@@ -68,9 +68,11 @@ def pair(db_url, tmp_path):
 
 @pytest.fixture
 def linked(pair: Pair) -> Pair:
-    """B pinned A's key from A's running server."""
+    """B pinned A's key from A's running server, and mapped A's widget to its own (the CLI's `map add`)."""
     added = pair.cli(pair.b, "peer", "add", pair.a.base_url, "--yes", "--json")
     assert added.returncode == 0, added.stderr
+    mapped = pair.cli(pair.b, "map", "add", pair.a.base_url, f"{pair.a.base_url}/specs/widget", "widget")
+    assert mapped.returncode == 0, mapped.stderr
     return pair
 
 

@@ -8,14 +8,16 @@ a schema of its own, so tests never see each other's rows. Set COOPLINK_TEST_DB=
 
 import os
 import secrets
-import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from cooplink.node import Node
+# Real processes on loopback (servers and workers started with the installed `cooplink` script) live in
+# cooplink.processes, shared with the demo; tests and benchmarks may import them from here too.
+from cooplink.processes import COOPLINK, free_port, start_cooplink, stop_process
+
+__all__ = ["COOPLINK", "free_port", "start_cooplink", "stop_process"]
 
 BACKENDS = ["sqlite", "postgresql"] if os.environ.get("COOPLINK_TEST_DB", "all") == "all" else \
     [os.environ["COOPLINK_TEST_DB"]]
@@ -27,8 +29,19 @@ def pytest_report_header(config):
 
 @pytest.fixture(params=BACKENDS)
 def db_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield str(tmp_path / "ledger.sqlite3")
+    yield from _database(request.param, tmp_path)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def module_db_url(request, tmp_path_factory):
+    """As db_url, once for a whole test module: for tests that share server processes (pytest runs the module's
+    tests on one backend, then on the other)."""
+    yield from _database(request.param, tmp_path_factory.mktemp("module-db"))
+
+
+def _database(backend: str, folder: Path):
+    if backend == "sqlite":
+        yield str(folder / "ledger.sqlite3")
         return
     base = os.environ.get("COOPLINK_TEST_PG")
     if not base:
@@ -64,32 +77,3 @@ def widgets(node: Node) -> Node:
     node.add_spec("flour", "Flour", unit="kilogram")
     return node
 
-
-# Real processes on loopback (servers and workers started with the installed `cooplink` script) -------------------
-COOPLINK = Path(sys.executable).with_name("cooplink")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_cooplink(home: Path, log: Path, *args: str) -> subprocess.Popen:
-    """`cooplink --node HOME ARGS…` in the background, its output appended to LOG."""
-    with log.open("a") as output:
-        return subprocess.Popen([str(COOPLINK), "--node", str(home), *args], stdout=output,
-                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-
-
-def stop_process(process: subprocess.Popen) -> int:
-    """SIGTERM, as a service manager sends; SIGKILL (and an error) only if it does not stop in time."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            return process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-            raise
-    return process.returncode

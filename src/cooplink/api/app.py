@@ -8,7 +8,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from cooplink import __version__
 from cooplink.api.auth import declared_role, require
 from cooplink.api.errors import ApiError, documented, on_api_error, on_http_error, on_invalid_request, on_vf_error
-from cooplink.api.routes import events, federation, processes, resources, specs
+from cooplink.api.routes import events, federation, mapping, peer, processes, resources, specs
 from cooplink.api.routes import node as node_routes
 from cooplink.vf.errors import VFError
 from cooplink.web import dashboard
@@ -26,8 +26,8 @@ def create_app(node) -> FastAPI:
     for handled, handler in ((ApiError, _on_api_error), (VFError, on_vf_error),
                              (RequestValidationError, on_invalid_request), (StarletteHTTPException, on_http_error)):
         app.add_exception_handler(handled, handler)
-    for router in (node_routes.public, federation.router, node_routes.router, resources.router, events.router,
-                   processes.router, specs.router, dashboard.router):
+    for router in (node_routes.public, federation.router, peer.router, node_routes.router, resources.router,
+                   events.router, processes.router, specs.router, mapping.router, dashboard.router):
         _record_roles(app, router)
         app.include_router(router)
     mount_modules(app)
@@ -85,7 +85,7 @@ def _record_roles(app: FastAPI, router, prefix: str = "", role: str | None = Non
 def _description() -> str:
     return ("The REST API of one cooplink node. Every route needs `Authorization: Bearer <token>` "
             "(`cooplink token create --role viewer|member|admin`) except `GET /actor` and `GET /health`, and "
-            "`POST /inbox`, where peers are known by their RFC 9421 signature. "
+            "`POST /inbox` and `GET /peer/...`, where peers are known by their RFC 9421 signature. "
             "viewer reads; member also records events, processes and specifications; admin also verifies the "
             "ledger and manages tokens and modules. Refusals answer `{\"field\": ..., \"reason\": ...}`. "
             "Quantities travel as strings, never as JSON numbers.")

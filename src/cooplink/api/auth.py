@@ -7,7 +7,8 @@ Roles are ordered; each may do all that the ones before it may:
 - member: also record events, corrections, processes and specifications, and use module routes;
 - admin:  also verify the ledger, manage API tokens, and enable or disable modules.
 
-Peers are no role: they use only the routes declared ``peer`` (the inbox), authenticated by signature.
+Peers are no role: they use only the routes declared ``peer`` (the inbox, and the signed reads under /peer/),
+authenticated by signature.
 
 Scripts send ``Authorization: Bearer <token>``. A browser may instead carry the token in the cookie POST /login
 sets; the cookie counts only for GET and HEAD, so a form on another site can never make a write with it.
@@ -20,6 +21,8 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from cooplink.api.errors import ApiError
+from cooplink.link.signatures import SignatureRefused
+from cooplink.link.signers import signer
 from cooplink.node import Node
 from cooplink.node.tokens import ROLES
 
@@ -81,11 +84,32 @@ public.least_role = None
 
 
 def peer() -> None:
-    """Declares a route for peers only (POST /inbox): a peer is known by its RFC 9421 signature, which the route
-    checks itself (it needs the body for the digest). API tokens count for nothing there."""
+    """Declares a route for peers only (POST /inbox, GET /peer/...): a peer is known by its RFC 9421 signature,
+    which the route checks itself (the inbox with its body's digest; the reads through ``SignedPeer``). API tokens
+    count for nothing there."""
 
 
 peer.least_role = "peer"
+
+
+def own_url(node: Node, request: Request) -> str:
+    """The URL a peer signed: this node's base URL as it names itself (not the Host header), with the path and
+    query asked for, so a request signed for another node, path or query fails."""
+    return f"{node.base_url}{request.url.path}" + (f"?{request.url.query}" if request.url.query else "")
+
+
+def requesting_peer(request: Request) -> str:
+    """The peer that signed this bodiless request (a GET signed like the inbox's POSTs, over an empty body),
+    checked against its pinned key before anything is read: 401 unsigned, tampered or expired; 403 an unknown or
+    removed peer."""
+    node = node_of(request)
+    try:
+        return signer(node, request.method, own_url(node, request), dict(request.headers), b"").peer
+    except SignatureRefused as refusal:
+        raise ApiError(refusal.status, "Signature", refusal.reason) from None
+
+
+SignedPeer = Annotated[str, Depends(requesting_peer)]  # the actor IRI of the peer that signed the request
 
 anybody = Depends(public)
 signed_by_peer = Depends(peer)

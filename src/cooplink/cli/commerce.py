@@ -60,7 +60,28 @@ def create(ctx: typer.Context,
     if as_json:
         print_json(order)
         return
-    console().print(f"Order {order.id}: {len(order.lines)} lines, total {order.payment.amount} {order.currency}")
+    console().print(f"Order {order.id} ({order.status}): {len(order.lines)} lines, "
+                    f"total {order.payment.amount} {order.currency}")
+
+
+@order_app.command("accept")
+def accept(ctx: typer.Context, order: Annotated[str, typer.Argument(metavar="ORDER")], as_json: JsonOption = False):
+    """Accept a purchase order a customer peer proposed: it becomes a sale order to ship; the customer is told."""
+    _decided(open_node(ctx).accept_order(order), as_json)
+
+
+@order_app.command("reject")
+def reject(ctx: typer.Context, order: Annotated[str, typer.Argument(metavar="ORDER")],
+           reason: Annotated[str | None, typer.Option("--reason")] = None, as_json: JsonOption = False):
+    """Reject a purchase order a customer peer proposed; the customer is told."""
+    _decided(open_node(ctx).reject_order(order, reason), as_json)
+
+
+def _decided(order, as_json: bool) -> None:
+    if as_json:
+        print_json(order)
+        return
+    console().print(f"Order {order.id} {order.status}")
 
 
 @order_app.command("show")
@@ -72,7 +93,7 @@ def show(ctx: typer.Context, order: Annotated[str, typer.Argument(metavar="ORDER
         return
     a = view.agreement
     out = console()
-    out.print(f"{a.direction} {a.id} with {a.counterparty}, total {a.payment.amount} {a.currency}")
+    out.print(f"{a.direction} {a.id} ({a.status}) with {a.counterparty}, total {a.payment.amount} {a.currency}")
     table = Table("line", "spec", "ordered", "unit price", "tax %", "shipped", "backordered")
     for s in view.lines:
         c = s.commitment
@@ -88,10 +109,10 @@ def list_orders(ctx: typer.Context, as_json: JsonOption = False):
     if as_json:
         print_json(views)
         return
-    table = Table("order", "direction", "with", "total", "complete")
+    table = Table("order", "direction", "status", "with", "total", "complete")
     for v in views:
         a = v.agreement
-        table.add_row(a.id, a.direction, a.counterparty, f"{a.payment.amount} {a.currency}",
+        table.add_row(a.id, a.direction, a.status, a.counterparty, f"{a.payment.amount} {a.currency}",
                       "yes" if v.complete else "no")
     console().print(table)
 
@@ -215,10 +236,10 @@ def dispute_list(ctx: typer.Context, all_: Annotated[bool, typer.Option("--all",
     if as_json:
         print_json(found)
         return
-    table = Table("dispute", "subject", "reason", "expected", "actual", "resolved by")
+    table = Table("dispute", "opened by", "subject", "reason", "expected", "actual", "resolved by")
     for d in found:
-        table.add_row(d.id, d.subject, escape(d.reason), f"{d.expected} {d.measure}", f"{d.actual} {d.measure}",
-                      d.resolved_by or "")
+        table.add_row(d.id, d.opened_by or "", d.subject, escape(d.reason), f"{d.expected} {d.measure}",
+                      f"{d.actual} {d.measure}", d.resolved_by or "")
     console().print(table)
 
 

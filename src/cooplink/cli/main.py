@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from cooplink.cli import commerce, events, exchange, nodes, outbox, peers, reports, serve, tokens
+from cooplink.cli import commerce, events, exchange, mapping, nodes, outbox, peers, reconcile, reports, serve, tokens
 from cooplink.cli.modules import ModularGroup, attr_app, module_app
 
 # ModularGroup also finds the commands installed modules add (their cooplink_cli hook), loading them only on demand.
@@ -46,7 +46,9 @@ app.command("serve")(serve.serve)
 app.add_typer(outbox.outbox_app, name="outbox")
 app.command("deliver")(outbox.deliver)
 peers.register(app)
+app.command("reconcile")(reconcile.reconcile)
 commerce.register(app)
+app.add_typer(mapping.map_app, name="map")
 
 
 @app.command("demo")

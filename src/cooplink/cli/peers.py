@@ -1,4 +1,4 @@
-"""Peers and this node's key: `cooplink peer add|list|remove`, `cooplink key show|rotate`."""
+"""Peers and this node's key: `cooplink peer add|list|remove|grant|revoke`, `cooplink key show|rotate`."""
 
 from typing import Annotated
 
@@ -49,9 +49,10 @@ def list_peers(ctx: typer.Context, as_json: JsonOption = False):
     if as_json:
         print_json([p.shown() for p in found])
         return
-    table = Table("peer", "name", "key", "fingerprint", "added", "removed")
+    table = Table("peer", "name", "key", "fingerprint", "added", "removed", "grants")
     for p in found:
-        table.add_row(p.id, escape(p.name), p.key_id or "", p.fingerprint or "", p.added_at, p.removed_at or "")
+        table.add_row(p.id, escape(p.name), p.key_id or "", p.fingerprint or "", p.added_at, p.removed_at or "",
+                      ", ".join(p.grants))
     console().print(table)
 
 
@@ -66,6 +67,36 @@ def remove(ctx: typer.Context, peer: Annotated[str, typer.Argument(metavar="PEER
         print_json(removed.shown())
         return
     console().print(f"Removed peer [bold]{escape(removed.name)}[/] ({removed.id}); its messages are refused now.")
+
+
+Scope = Annotated[str, typer.Argument(metavar="SCOPE", help="What the peer may read: trace (where goods this node "
+                                                            "sent it came from).")]
+
+
+@peer_app.command("grant")
+def grant(ctx: typer.Context, peer: Annotated[str, typer.Argument(metavar="PEER", help="The peer's URL.")],
+          scope: Scope, as_json: JsonOption = False):
+    """Let a peer read more of this node: `trace` lets it follow goods this node sent it back to their sources."""
+    _change_grant(ctx, peer, scope, as_json, granting=True)
+
+
+@peer_app.command("revoke")
+def revoke(ctx: typer.Context, peer: Annotated[str, typer.Argument(metavar="PEER", help="The peer's URL.")],
+           scope: Scope, as_json: JsonOption = False):
+    """Take a grant back: the peer's next read of that scope is refused."""
+    _change_grant(ctx, peer, scope, as_json, granting=False)
+
+
+def _change_grant(ctx: typer.Context, ref: str, scope: str, as_json: bool, granting: bool) -> None:
+    from cooplink.link import peers
+
+    changed = (peers.grant if granting else peers.revoke)(open_node(ctx), ref, scope)
+    if as_json:
+        print_json(changed.shown())
+        return
+    done = "Granted" if granting else "Revoked"
+    console().print(f"{done} {scope} for [bold]{escape(changed.name)}[/] ({changed.id}); it holds: "
+                    f"{', '.join(changed.grants) or 'no grants'}.")
 
 
 @key_app.command("show")

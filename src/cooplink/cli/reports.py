@@ -1,6 +1,7 @@
 """Reading a node: its inventory, a resource's history, where things came from and went, and the proof that the
 balances equal their events."""
 
+from datetime import datetime
 from typing import Annotated
 
 import typer
@@ -53,9 +54,16 @@ def history(ctx: typer.Context, resource: Resource, as_json: JsonOption = False)
     console().print(history_table(events, Labels.of(node)))
 
 
-def trace(ctx: typer.Context, resource: Resource, as_json: JsonOption = False):
+def trace(ctx: typer.Context, resource: Resource,
+          across: Annotated[bool, typer.Option(
+              "--across", help="Follow goods received from a peer into the peer's ledger (it must grant trace).")]
+          = False,
+          as_json: JsonOption = False):
     """Where a resource came from: back through events and processes to its sources."""
-    _show_walk(ctx, resource, as_json, backwards=True)
+    if across:
+        _show_across(ctx, resource, as_json)
+    else:
+        _show_walk(ctx, resource, as_json, backwards=True)
 
 
 def track(ctx: typer.Context, resource: Resource, as_json: JsonOption = False):
@@ -70,6 +78,64 @@ def _show_walk(ctx: typer.Context, resource: str, as_json: bool, backwards: bool
         print_json(steps)
         return
     print_steps(console(), steps, Labels.of(node))
+
+
+def _show_across(ctx: typer.Context, resource: str, as_json: bool) -> None:
+    """The local trace; under each step held in a peer's ledger, the peer's own steps (or why there are none)."""
+    from cooplink.link.peer_reads import trace_across
+
+    node = open_node(ctx)
+    steps, followed = trace_across(node, resource)
+    if as_json:
+        print_json([{**jsonable(step), **({"across": _across_json(followed[step.id])} if step.id in followed else {})}
+                    for step in steps])
+        return
+    out, labels = console(), Labels.of(node)
+    for step in steps:
+        print_steps(out, [step], labels)
+        if step.id in followed:
+            print_followed(out, followed[step.id], step.depth + 1)
+
+
+def _across_json(answer) -> dict:
+    return {"peer": answer.peer.id, "name": answer.peer.name, "steps": answer.steps, "reason": answer.reason}
+
+
+def print_followed(out, answer, depth: int) -> None:
+    """A peer's steps under the step they continue, each labelled with the peer's name."""
+    label = f"[magenta]\\[{escape(answer.peer.name)}][/]"
+    if answer.reason is not None:
+        out.print("  " * depth + f"└ {label} [yellow]not followed:[/] {escape(answer.reason)}", highlight=False)
+        return
+    for step in answer.steps:
+        indent = depth + (step.get("depth") if isinstance(step.get("depth"), int) else 0)
+        out.print("  " * indent + f"└ {label} {peer_step_line(step)}", highlight=False)
+
+
+def peer_step_line(step: dict) -> str:
+    kind, shown = step.get("kind"), lambda name: escape(str(step.get(name) or ""))
+    if kind == "resource":
+        parts = [f"[bold]{shown('spec')}[/]"] + [f"{name} [cyan]{shown(key)}[/]" for name, key in
+                                                (("lot", "lot"), ("tracking id", "tracking_id")) if step.get(key)]
+        line = " · ".join(parts)
+    elif kind == "event":
+        quantity = step.get("quantity") if isinstance(step.get("quantity"), dict) else {}
+        amount = " ".join(escape(str(quantity[k])) for k in ("hasNumericalValue", "hasUnit") if k in quantity)
+        line = f"[bold]{shown('action')}[/] {amount}" + (f" at {escape(_moment(step['time']))}"
+                                                           if step.get("time") else "")
+    elif kind == "process":
+        line = f"process [bold magenta]{shown('name')}[/]"
+    else:
+        line = "[yellow]held in another ledger[/]"
+    return f"{line}  [dim]{shown('id')}[/]"
+
+
+def _moment(text) -> str:
+    """A peer's ISO 8601 time to the minute, as local history shows times; as sent if it is not one."""
+    try:
+        return datetime.fromisoformat(str(text)).strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return str(text)
 
 
 def verify(ctx: typer.Context, as_json: JsonOption = False):

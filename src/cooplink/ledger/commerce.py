@@ -63,6 +63,16 @@ def agreement(ledger: Ledger, agreement_id: str) -> Agreement | None:
                      status=row.status)
 
 
+def set_status(ledger: Ledger, agreement_id: str, status: str) -> None:
+    ledger.connection.execute(agreements.update().where(agreements.c.id == agreement_id).values(status=status))
+
+
+def agreement_of_commitment(ledger: Ledger, commitment_id: str) -> Agreement | None:
+    found = ledger.connection.execute(select(commitments.c.clause_of).where(commitments.c.id == commitment_id))
+    agreement_id = found.scalar()
+    return agreement(ledger, agreement_id) if agreement_id else None
+
+
 def agreement_ids(ledger: Ledger, direction: str | None = None) -> list[str]:
     query = select(agreements.c.id).order_by(agreements.c.created_on, agreements.c.id)
     if direction:
@@ -199,9 +209,9 @@ def disputes_where(ledger: Ledger, open_only: bool = True) -> list[Dispute]:
     return [_dispute(r) for r in ledger.connection.execute(query)]
 
 
-def resolve(ledger: Ledger, dispute_id: str, resolved_by: str) -> None:
+def resolve(ledger: Ledger, dispute_id: str, resolved_by: str, resolved_at: str | None = None) -> None:
     ledger.connection.execute(disputes.update().where(disputes.c.id == dispute_id)
-                              .values(resolved_by=resolved_by, resolved_at=_now()))
+                              .values(resolved_by=resolved_by, resolved_at=resolved_at or _now()))
 
 
 def _dispute(row) -> Dispute:

@@ -16,14 +16,16 @@ from decimal import Decimal
 
 from sqlalchemy.exc import IntegrityError
 
+from cooplink.ledger import commerce as commerce_rows
 from cooplink.ledger import federation as rows
 from cooplink.link import keys
 from cooplink.link.peers import AS_CONTEXT
-from cooplink.link.signatures import SignatureRefused, verify
+from cooplink.link.signatures import SignatureRefused
+from cooplink.link.signers import signer
 from cooplink.node import RecordEvent
 from cooplink.vf import agreements as money
 from cooplink.vf.errors import VFError
-from cooplink.vf.model import Agreement, Claim, ClaimLine, Commitment
+from cooplink.vf.model import Agreement, Claim, ClaimLine, Commitment, Dispute, Payment
 from cooplink.vf.units import Measure, to_decimal, unit_named
 
 
@@ -56,7 +58,16 @@ class Outcome:
     body: dict
 
 
-Handler = Callable[[object, object, Activity], str]  # (node, ledger, activity) -> inbox status (applied, ...)
+class Waiting(Exception):
+    """The activity names what is not here yet (its delivery, a specification to map): it is kept with status
+    ``waiting`` and tried again after each applied activity. A handler raises it before writing any effect."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+Handler = Callable[[object, object, Activity], None]  # (node, ledger, activity): apply, or raise Waiting / Refused
 handlers: dict[str, Handler] = {}
 
 
@@ -81,23 +92,12 @@ def receive(node, method: str, url: str, headers: dict[str, str], body: bytes, n
 
 
 def _accepted(node, method, url, headers, body, now) -> Activity:
-    signers: dict[str, str] = {}
-    key_id = verify(method, url, headers, body, lambda k: _pinned(node, k, signers), now=now)
-    activity = Activity(parse(body), signers[key_id], key_id)
+    signed = signer(node, method, url, headers, body, now)
+    activity = Activity(parse(body), signed.peer, signed.key_id)
     check_speaks_for_itself(activity)
     if activity.type not in handlers:
         raise Refused(422, "type", f"this node does not take {activity.type!r} activities")
     return activity
-
-
-def _pinned(node, key_id: str, signers: dict[str, str]):
-    """The public key pinned under this id for a peer that is not removed; None otherwise (403)."""
-    with node.reading() as ledger:
-        found = rows.live_key(ledger, key_id)
-    if found is None:
-        return None
-    signers[key_id] = found.peer
-    return keys.from_multibase(found.public_key)
 
 
 def _apply(node, activity: Activity, body: bytes) -> Outcome:
@@ -109,11 +109,13 @@ def _apply(node, activity: Activity, body: bytes) -> Outcome:
                 raise Refused(403, "Signature", f"no pinned peer key {activity.key_id!r}")
             rows.record_received(ledger, activity.id, activity.peer, activity.type[:40], body.decode("utf-8"),
                                  _now(), "applied")
-            status = handlers[activity.type](node, ledger, activity)
-            if status != "applied":
-                rows.set_status(ledger, activity.id, status)
-            else:
+            try:
+                handlers[activity.type](node, ledger, activity)
+                status = "applied"
                 rerun_waiting(node, ledger)
+            except Waiting as wait:
+                status = "waiting"
+                rows.set_status(ledger, activity.id, status, wait.reason)
     except IntegrityError:  # the same activity, applied by a concurrent delivery (PostgreSQL)
         with node.reading() as ledger:
             if rows.received(ledger, activity.id) is None:
@@ -123,23 +125,29 @@ def _apply(node, activity: Activity, body: bytes) -> Outcome:
 
 
 def rerun_waiting(node, ledger) -> None:
-    """After an applied activity, apply the waiting ones it may have unblocked, until none moves: an invoice that
-    came before its delivery ends as if it came after. One that is refused now is marked refused, with the reason."""
+    """After an applied activity (or a learned product map), apply the waiting ones it may have unblocked, until
+    none moves: an invoice that came before its delivery ends as if it came after. One that is refused now is marked
+    refused, with the reason."""
     progress = True
     while progress:
         progress = False
         for row in rows.waiting(ledger):
             status, note = _retried(node, ledger, row)
             if status != "waiting":
-                rows.set_status(ledger, row.activity_id, status, note)
                 progress = True
+            if (status, note) != (row.status, row.note):
+                rows.set_status(ledger, row.activity_id, status, note)
 
 
 def _retried(node, ledger, row) -> tuple[str, str | None]:
     activity = Activity(parse(row.body.encode("utf-8")), row.peer, "")
     try:
         with ledger.connection.begin_nested():  # a refusal undoes this activity's part only
-            return handlers[activity.type](node, ledger, activity), None
+            try:
+                handlers[activity.type](node, ledger, activity)
+                return "applied", None
+            except Waiting as wait:  # still waiting: keep what it queued for review
+                return "waiting", wait.reason
     except Refused as refusal:
         return "refused", f"{refusal.field}: {refusal.reason}"
     except VFError as error:
@@ -201,82 +209,102 @@ def _ids(value, where: str):
 
 # handlers -----------------------------------------------------------------------------------------------------------
 @handles("Create")
-def create(node, ledger, activity: Activity) -> str:
-    thing = activity.body.get("object")
-    if isinstance(thing, dict) and _term(thing.get("type")) == "Claim":
-        return claim_received(node, ledger, activity.peer, thing)
-    if not isinstance(thing, dict) or _term(thing.get("type")) != "EconomicEvent":
-        raise Refused(422, "object", "this node takes Create of a vf:EconomicEvent or a vf:Claim only (for now)")
-    if _term(thing.get("action")) != "transfer":
-        raise Refused(422, "object.action", "this node takes transfer events only (for now)")
-    return goods_received(node, ledger, activity.peer, thing)
+def create(node, ledger, activity: Activity) -> None:
+    thing = _object(activity)
+    kind = _term(thing.get("type"))
+    if kind == "EconomicEvent" and "settles" in thing:
+        return payment_received(node, ledger, activity.peer, thing)
+    if kind == "EconomicEvent":
+        if _term(thing.get("action")) != "transfer":
+            raise Refused(422, "object.action", "this node takes transfer events only")
+        return goods_received(node, ledger, activity.peer, thing)
+    if kind not in CREATED:
+        raise Refused(422, "object.type", f"this node takes Create of {', '.join(sorted(CREATED))}, not {kind!r}")
+    return CREATED[kind](node, ledger, activity.peer, thing)
 
 
-def goods_received(node, ledger, peer: str, event: dict) -> str:
+def goods_received(node, ledger, peer: str, event: dict) -> None:
     """A peer's transfer to this node: recorded under the same event id, from the peer's resource (held in its
-    ledger) into a new resource here of the mapped specification, lot and tracking id kept."""
+    ledger) into a new resource here of the mapped specification, lot and tracking id kept; it fulfils the line of
+    our purchase order it names."""
     if _iri(event.get("provider")) != peer:
         raise Refused(403, "object.provider", "a peer can only transfer what it provides itself")
-    if _iri(event.get("receiver")) != node.agent_id:
-        raise Refused(422, "object.receiver", f"the transfer is not to this node ({node.agent_id})")
+    _to_this_node(node, event, "the transfer")
     source = event.get("resourceInventoriedAs")
     source = source if isinstance(source, dict) else {"id": source}
     if not (_iri(source) or "").startswith(peer + "/"):
         raise Refused(403, "object.resourceInventoriedAs", f"{_iri(source)!r} is not a resource of {peer}")
+    quantity = _quantity(event.get("resourceQuantity"))
+    [spec] = mapped_specs(node, ledger, peer, [(event.get("resourceConformsTo") or source.get("conformsTo"),
+                                                "object.resourceConformsTo")])
+    order, fulfills = _fulfilled_order(ledger, event.get("fulfills"))
     lot = source.get("ofBatchLot") if isinstance(source.get("ofBatchLot"), dict) else {}
-    node.apply(ledger, node.event_from(ledger, RecordEvent(
-        "transfer", _quantity(event.get("resourceQuantity")), id=_text(event, "id"),
-        resource=_iri(source) or None, provider=peer, receiver="self", new_to_resource=True,
-        to_spec=mapped_spec(ledger, node, _iri(event.get("resourceConformsTo")) or _iri(source.get("conformsTo"))),
-        lot=lot.get("batchLotCode"), lot_expiration=lot.get("expirationDate"),
+    recorded = node.apply(ledger, node.event_from(ledger, RecordEvent(
+        "transfer", quantity, id=_text(event, "id"), resource=_iri(source) or None, provider=peer, receiver="self",
+        new_to_resource=True, to_spec=spec, lot=lot.get("batchLotCode"), lot_expiration=lot.get("expirationDate"),
         tracking_identifier=source.get("trackingIdentifier"), note=event.get("note"),
-        has_point_in_time=_moment(event.get("hasPointInTime")))))
-    return "applied"
+        realization_of=order and order.id, has_point_in_time=_moment(event.get("hasPointInTime")))))
+    if order is not None:
+        node.record_peer_delivery(ledger, recorded, order, fulfills)
 
 
-def claim_received(node, ledger, peer: str, thing: dict) -> str:
-    """A peer's invoice to this node: recorded as the matching purchase bill (same id, number, lines and totals),
-    triggered by the receipts this node holds under the delivery events' ids; ``waiting`` until all are here."""
+def _fulfilled_order(ledger, fulfills) -> tuple[object, str | None]:
+    """Our order whose line the delivery names, when we hold it (an order from before the link we do not)."""
+    if fulfills is None:
+        return None, None
+    if not isinstance(fulfills, str):
+        raise Refused(400, "object.fulfills", "the IRI of the order line (a Commitment)")
+    return commerce_rows.agreement_of_commitment(ledger, fulfills), fulfills
+
+
+def claim_received(node, ledger, peer: str, thing: dict) -> None:
+    """A peer's invoice or credit note to this node: recorded as the matching purchase bill (same id, number, lines
+    and totals), triggered by the receipts this node holds under the delivery events' ids; waits until all are
+    here."""
     if _iri(thing.get("provider")) != peer:
         raise Refused(403, "object.provider", "a peer can only invoice for itself")
-    if _iri(thing.get("receiver")) != node.agent_id:
-        raise Refused(422, "object.receiver", f"the invoice is not to this node ({node.agent_id})")
-    triggers = _iris(thing.get("triggeredBy"), "object.triggeredBy")
-    if any(ledger.event(event) is None for event in triggers):
-        return "waiting"  # the invoice came before its delivery: applied when the delivery arrives
+    _to_this_node(node, thing, "the invoice")
+    credits = thing.get("credits")
+    triggers = _iris(thing.get("triggeredBy"), "object.triggeredBy") if not credits else ()
+    missing = [event for event in triggers if ledger.event(event) is None]
+    if missing:
+        raise Waiting(f"object.triggeredBy: delivery {missing[0]} has not arrived yet")
     for event in triggers:
         if ledger.event(event).provider != peer:
             raise Refused(403, "object.triggeredBy", f"{event} is not a delivery from {peer}")
-    bill = _bill(node, ledger, peer, thing, triggers)
+    if credits is not None and not isinstance(credits, str):
+        raise Refused(400, "object.credits", "the IRI of the invoice it credits")
+    bill = _bill(node, ledger, peer, thing, triggers, credits)
     node.record_peer_bill(ledger, _order(node, peer, thing, bill), bill)
-    return "applied"
 
 
-def _bill(node, ledger, peer: str, thing: dict, triggers: tuple[str, ...]) -> Claim:
-    currency = _checked(lambda: money.currency_code(_text(thing, "currency")), "object.currency")
-    lines = tuple(_claim_line(node, ledger, line, i, currency)
-                  for i, line in enumerate(_list(thing.get("lines"), "object.lines")))
+def _bill(node, ledger, peer: str, thing: dict, triggers: tuple[str, ...], credits: str | None) -> Claim:
+    currency = _currency(thing.get("currency"), "object.currency")
+    lines = _list(thing.get("lines"), "object.lines")
+    for index, line in enumerate(lines):
+        if not isinstance(line, dict):
+            raise Refused(400, f"object.lines[{index}]", "a line is an object")
+    specs = mapped_specs(node, ledger, peer, [(line.get("resourceConformsTo"), f"object.lines[{i}].resourceConformsTo")
+                                              for i, line in enumerate(lines)])
     claim = Claim(id=_text(thing, "id"), number=_text(thing, "invoiceNumber"), direction="purchase",
                   agreement=_text(thing, "agreement"), provider=peer, receiver=node.agent_id, currency=currency,
-                  issued_on=_day(thing, "created"), due_on=_day(thing, "due"), lines=lines, triggered_by=triggers,
-                  note=thing.get("note") if isinstance(thing.get("note"), str) else None)
+                  issued_on=_day(thing, "created"), due_on=_day(thing, "due"),
+                  lines=tuple(_claim_line(line, i, spec, currency) for i, (line, spec) in enumerate(zip(lines, specs))),
+                  triggered_by=triggers, credits=credits, note=_note(thing))
     _check_totals(claim, thing.get("totals"))
     return claim
 
 
-def _claim_line(node, ledger, line, index: int, currency: str) -> ClaimLine:
+def _claim_line(line: dict, index: int, spec: str, currency: str) -> ClaimLine:
     where = f"object.lines[{index}]"
-    if not isinstance(line, dict):
-        raise Refused(400, where, "a line is an object")
-    quantity = _quantity(line.get("resourceQuantity"))
+    quantity = _quantity(line.get("resourceQuantity"), f"{where}.resourceQuantity")
     price, rate = _decimal(line, "unitPrice", where), _decimal(line, "taxRate", where)
     net = money.line_net(quantity.value, price, currency)
     if net != _decimal(line, "net", where):
         raise Refused(422, f"{where}.net", f"{quantity.value} at {price} is {net}, not {line.get('net')}")
     commitment = line.get("clauseOf")
-    return ClaimLine(position=index + 1, resource_conforms_to=mapped_spec(ledger, node, _iri(line.get(
-        "resourceConformsTo"))), resource_quantity=quantity, unit_price=price, tax_rate=rate, net=net,
-        commitment=commitment if isinstance(commitment, str) else None)
+    return ClaimLine(position=index + 1, resource_conforms_to=spec, resource_quantity=quantity, unit_price=price,
+                     tax_rate=rate, net=net, commitment=commitment if isinstance(commitment, str) else None)
 
 
 def _check_totals(claim: Claim, sent) -> None:
@@ -287,7 +315,8 @@ def _check_totals(claim: Claim, sent) -> None:
 
 
 def _order(node, peer: str, thing: dict, bill: Claim) -> Agreement:
-    """The purchase order the bill is on, as this node mirrors it from the supplier's invoice."""
+    """The purchase order the bill is on, as this node mirrors it from the supplier's invoice (used only when this
+    node does not hold the order: one made before the two nodes were linked)."""
     terms = thing.get("paymentTermsDays")
     days = terms if isinstance(terms, int) else (bill.due_on - bill.issued_on).days
     goods = tuple(Commitment(id=line.commitment or f"{bill.id}#line-{line.position}", clause_of=bill.agreement,
@@ -300,20 +329,149 @@ def _order(node, peer: str, thing: dict, bill: Claim) -> Agreement:
                      payment_terms_days=days, created_on=bill.issued_on, commitments=(pay, *goods))
 
 
-def mapped_spec(ledger, node, theirs: str | None) -> str:
-    """STOP-GAP until product mapping: the local specification whose id ends in the same segment as the
-    sender's (A's .../specs/widget is B's .../specs/widget). None found: refused, never guessed into stock."""
-    if not theirs:
-        raise Refused(422, "object.resourceConformsTo", "the transfer does not say what it transfers")
-    ours = f"{node.base_url}/specs/{theirs.rstrip('/').rsplit('/', 1)[-1]}"
-    if ledger.spec(ours) is None:
-        raise Refused(422, "object.resourceConformsTo", f"no local specification is mapped to {theirs} "
-                                                        f"(looked for {ours})")
+def mapped_specs(node, ledger, peer: str, named: list[tuple[object, str]]) -> list[str]:
+    """This node's specification for each one the peer names (field names where, for errors). Any not mapped yet
+    is queued for review (all of them, not only the first), and the activity waits: nothing is guessed."""
+    ours = []
+    for theirs, field in named:
+        if not theirs:
+            raise Refused(422, field, "name the resource specification")
+        ours.append(_checked(lambda: node.map_received_spec(ledger, peer, theirs, field), field, 422))
+    missing = [_iri(theirs) for (theirs, _), spec in zip(named, ours) if spec is None]
+    if missing:
+        raise Waiting(f"not mapped yet: {', '.join(missing)} (cooplink map review)")
     return ours
 
 
+# orders ---------------------------------------------------------------------------------------------------------
+def order_created(node, ledger, peer: str, thing: dict) -> None:
+    """A supplier peer's sale order for us: our purchase order, accepted."""
+    node.record_peer_order(ledger, _agreement(node, ledger, peer, thing, "purchase", "accepted"))
+
+
+@handles("Offer")
+def order_offered(node, ledger, activity: Activity) -> None:
+    """A customer peer proposes a purchase order: our sale order, proposed until we accept it."""
+    thing = _object(activity)
+    if _term(thing.get("type")) != "Agreement":
+        raise Refused(422, "object.type", "this node takes Offer of an Agreement (an order) only")
+    node.record_peer_order(ledger, _agreement(node, ledger, activity.peer, thing, "sale", "proposed"))
+
+
+@handles("Accept")
+def order_accepted(node, ledger, activity: Activity) -> None:
+    node.peer_decided_order(ledger, activity.peer, _named(activity), "accepted")
+
+
+@handles("Reject")
+def order_rejected(node, ledger, activity: Activity) -> None:
+    node.peer_decided_order(ledger, activity.peer, _named(activity), "rejected")
+
+
+def _agreement(node, ledger, peer: str, thing: dict, direction: str, status: str) -> Agreement:
+    """The order as this node records it: its direction seen from here, lines in our specifications."""
+    seller, buyer = (peer, node.agent_id) if direction == "purchase" else (node.agent_id, peer)
+    if (_iri(thing.get("provider")), _iri(thing.get("receiver"))) != (seller, buyer):
+        raise Refused(403, "object.provider", f"an order between {peer} and this node, with {seller} selling")
+    order_id = _text(thing, "id")
+    currency = _currency(thing.get("currency"), "object.currency")
+    goods = _list(thing.get("stipulates"), "object.stipulates")
+    for index, line in enumerate(goods):
+        if not isinstance(line, dict):
+            raise Refused(400, f"object.stipulates[{index}]", "a Commitment is an object")
+    specs = mapped_specs(node, ledger, peer, [(line.get("resourceConformsTo"),
+                                               f"object.stipulates[{i}].resourceConformsTo")
+                                              for i, line in enumerate(goods)])
+    lines = [_commitment(line, i, spec, order_id, seller, buyer) for i, (line, spec) in enumerate(zip(goods, specs))]
+    if sorted(c.position for c in lines) != list(range(1, len(lines) + 1)):
+        raise Refused(400, "object.stipulates", "lines are numbered 1, 2, ... once each")
+    total = money.totals([ClaimLine(c.position, c.resource_conforms_to, c.resource_quantity, c.unit_price, c.tax_rate,
+                                    money.line_net(c.resource_quantity.value, c.unit_price, currency), c.id)
+                          for c in lines], currency).gross
+    pay = _reciprocal(thing, order_id, buyer, seller, total, currency)
+    terms = thing.get("paymentTermsDays")
+    if not isinstance(terms, int) or terms < 0:
+        raise Refused(400, "object.paymentTermsDays", "a whole number of days, zero or more")
+    return Agreement(id=order_id, direction=direction, counterparty=peer, currency=currency, payment_terms_days=terms,
+                     created_on=_day(thing, "created"), commitments=(pay, *lines), name=_note(thing, "name"),
+                     note=_note(thing), status=status)
+
+
+def _commitment(line: dict, index: int, spec: str, order_id: str, seller: str, buyer: str) -> Commitment:
+    where = f"object.stipulates[{index}]"
+    if (_iri(line.get("provider")), _iri(line.get("receiver"))) != (seller, buyer):
+        raise Refused(400, f"{where}.provider", f"a goods line goes from {seller} to {buyer}")
+    position = line.get("position")
+    if not isinstance(position, int) or isinstance(position, bool):
+        raise Refused(400, f"{where}.position", "the line's number, from 1")
+    quantity = _quantity(line.get("resourceQuantity"), f"{where}.resourceQuantity")
+    price = _checked(lambda: money.positive(_decimal(line, "unitPrice", where), "unitPrice"), f"{where}.unitPrice")
+    rate = _checked(lambda: money.tax_rate(_decimal(line, "taxRate", where), "taxRate"), f"{where}.taxRate")
+    _checked(lambda: money.positive(quantity.value, "resourceQuantity"), f"{where}.resourceQuantity")
+    return Commitment(id=_text(line, "id", where), clause_of=order_id, position=position, action="transfer",
+                      provider=seller, receiver=buyer, resource_conforms_to=spec, resource_quantity=quantity,
+                      unit_price=price, tax_rate=rate)
+
+
+def _reciprocal(thing: dict, order_id: str, buyer: str, seller: str, total, currency: str) -> Commitment:
+    [pay] = _list(thing.get("stipulatesReciprocal"), "object.stipulatesReciprocal")[:1] or [None]
+    where = "object.stipulatesReciprocal[0]"
+    if not isinstance(pay, dict):
+        raise Refused(400, where, "the payment Commitment is an object")
+    amount = _money(pay.get("resourceQuantity"), currency, f"{where}.resourceQuantity")
+    if amount != total:
+        raise Refused(422, f"{where}.resourceQuantity", f"the lines add up to {total} {currency}, not {amount}")
+    return Commitment(id=_text(pay, "id", where), clause_of=order_id, position=0, action="transfer", provider=buyer,
+                      receiver=seller, amount=amount)
+
+
+# payments and disputes ------------------------------------------------------------------------------------------
+def payment_received(node, ledger, peer: str, thing: dict) -> None:
+    """A customer peer's payment of our invoice: recorded under its event id; the invoice is then (partly) paid."""
+    if _iri(thing.get("provider")) != peer:
+        raise Refused(403, "object.provider", "a peer can only pay for itself")
+    _to_this_node(node, thing, "the payment")
+    amount_of = thing.get("resourceQuantity") if isinstance(thing.get("resourceQuantity"), dict) else {}
+    currency = _currency(amount_of.get("hasUnit"), "object.resourceQuantity.hasUnit")
+    node.record_peer_payment(ledger, Payment(
+        id=_text(thing, "id"), settles=_text(thing, "settles"), provider=peer, receiver=node.agent_id,
+        amount=_money(amount_of, currency, "object.resourceQuantity"), currency=currency,
+        paid_on=_day(thing, "hasPointInTime"), note=_note(thing)))
+
+
+def dispute_received(node, ledger, peer: str, thing: dict) -> None:
+    """A peer disputes a delivery (quantities) or a claim (amounts) between it and us."""
+    if _iri(thing.get("openedBy")) != peer:
+        raise Refused(403, "object.openedBy", "a peer opens disputes for itself only")
+    kind = thing.get("subjectKind")
+    if kind not in ("delivery", "claim"):
+        raise Refused(400, "object.subjectKind", "delivery or claim")
+    reason = _text(thing, "reason")
+    if not reason.strip():
+        raise Refused(400, "object.reason", "say what is wrong")
+    node.record_peer_dispute(ledger, Dispute(
+        id=_text(thing, "id"), subject=_text(thing, "subject"), subject_kind=kind, reason=reason,
+        expected=_decimal(thing, "expected", "object"), actual=_decimal(thing, "actual", "object"),
+        measure=_text(thing, "measure"), opened_at=_moment(_text(thing, "opened"), "object.opened"), opened_by=peer))
+
+
+@handles("Update")
+def dispute_resolved(node, ledger, activity: Activity) -> None:
+    """The peer resolved a dispute between us, by its credit note or corrected delivery (waits until that is here)."""
+    result = activity.body.get("result")
+    if not isinstance(result, dict):
+        raise Refused(400, "result", "what resolved the dispute: {resolvedBy, resolvedAt}")
+    resolved_by = _text(result, "resolvedBy", "result")
+    resolved_at = _moment(result.get("resolvedAt"), "result.resolvedAt") or datetime.now(UTC)
+    if not node.peer_resolved_dispute(ledger, activity.peer, _named(activity), resolved_by, resolved_at):
+        raise Waiting(f"result.resolvedBy: {resolved_by} has not arrived yet")
+
+
+CREATED = {"Claim": claim_received, "Agreement": order_created, "Dispute": dispute_received}
+
+
 @handles("KeyRotation")
-def key_rotation(node, ledger, activity: Activity) -> str:
+def key_rotation(node, ledger, activity: Activity) -> None:
     """'new key X replaces old key Y', signed with Y: pin X, retire Y, keep the link (docs/federation.md)."""
     body = activity.body
     if body.get("oldKey") != activity.key_id:
@@ -330,7 +488,6 @@ def key_rotation(node, ledger, activity: Activity) -> str:
     now = _now()
     rows.retire_keys(ledger, activity.peer, now)
     rows.pin_key(ledger, new["id"], activity.peer, new["publicKeyMultibase"], now)
-    return "applied"
 
 
 # small readers ------------------------------------------------------------------------------------------------------
@@ -347,20 +504,55 @@ def _iri(value) -> str | None:
     return value.rstrip("/") if isinstance(value, str) else None
 
 
-def _text(thing: dict, name: str) -> str:
+def _object(activity: Activity) -> dict:
+    thing = activity.body.get("object")
+    if not isinstance(thing, dict):
+        raise Refused(400, "object", f"a {activity.type} carries its object embedded")
+    return thing
+
+
+def _named(activity: Activity) -> str:
+    """The IRI of the (not embedded) object an Accept, Reject or Update is about."""
+    named = _iri(activity.body.get("object"))
+    if not named or isinstance(activity.body.get("object"), dict):
+        raise Refused(400, "object", f"a {activity.type} names its object by IRI")
+    return named
+
+
+def _to_this_node(node, thing: dict, what: str) -> None:
+    if _iri(thing.get("receiver")) != node.agent_id:
+        raise Refused(422, "object.receiver", f"{what} is not to this node ({node.agent_id})")
+
+
+def _text(thing: dict, name: str, where: str = "object") -> str:
     value = thing.get(name, thing.get("@" + name))
     if not isinstance(value, str):
-        raise Refused(400, f"object.{name}", "missing, or not a string")
+        raise Refused(400, f"{where}.{name}", "missing, or not a string")
     return value
 
 
-def _quantity(value) -> Measure:
+def _note(thing: dict, name: str = "note") -> str | None:
+    return thing.get(name) if isinstance(thing.get(name), str) else None
+
+
+def _quantity(value, field: str = "object.resourceQuantity") -> Measure:
     if not isinstance(value, dict):
-        raise Refused(400, "object.resourceQuantity", "a transfer says how much: {hasNumericalValue, hasUnit}")
+        raise Refused(400, field, "how much: {hasNumericalValue, hasUnit}")
     number, unit = value.get("hasNumericalValue"), value.get("hasUnit")
     if not isinstance(number, (str, int, Decimal)) or not isinstance(unit, str):
-        raise Refused(400, "object.resourceQuantity", "hasNumericalValue (a decimal) and hasUnit (a unit)")
-    return Measure.of(str(number), unit_named(unit, "object.resourceQuantity.hasUnit"), "object.resourceQuantity")
+        raise Refused(400, field, "hasNumericalValue (a decimal) and hasUnit (a unit)")
+    return Measure.of(str(number), unit_named(unit, f"{field}.hasUnit"), field)
+
+
+def _money(value, currency: str, field: str) -> Decimal:
+    """An amount in ``currency``: {hasNumericalValue, hasUnit: the ISO 4217 code}."""
+    if not isinstance(value, dict) or value.get("hasUnit") != currency:
+        raise Refused(400, field, f"an amount of {currency}: {{hasNumericalValue, hasUnit: {currency!r}}}")
+    return _decimal(value, "hasNumericalValue", field)
+
+
+def _currency(value, field: str) -> str:
+    return _checked(lambda: money.currency_code(value if isinstance(value, str) else ""), field)
 
 
 def _iris(value, field: str) -> tuple[str, ...]:
@@ -390,17 +582,17 @@ def _day(thing: dict, name: str) -> date:
         raise Refused(400, f"object.{name}", f"not an ISO 8601 date: {thing.get(name)!r}") from None
 
 
-def _checked(read, field: str):
+def _checked(read, field: str, status: int = 400):
     try:
         return read()
     except VFError as error:
-        raise Refused(400, field, error.reason) from None
+        raise Refused(status, field, error.reason) from None
 
 
-def _moment(value):
+def _moment(value, field: str = "object.hasPointInTime"):
     if not isinstance(value, str):
         return None
     try:
         return datetime.fromisoformat(value)
     except ValueError:
-        raise Refused(400, "object.hasPointInTime", f"not an ISO 8601 moment: {value!r}") from None
+        raise Refused(400, field, f"not an ISO 8601 moment: {value!r}") from None

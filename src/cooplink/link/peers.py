@@ -15,6 +15,7 @@ import httpx
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from cooplink.ledger import federation as rows
+from cooplink.ledger import shared
 from cooplink.link import keys
 from cooplink.link.keys import NodeKey
 from cooplink.link.signatures import sign
@@ -24,6 +25,7 @@ AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
 MULTIKEY_CONTEXT = "https://w3id.org/security/multikey/v1"
 ACTIVITY_JSON = "application/activity+json"
 FETCH_SECONDS = 5.0
+SCOPES = ("trace",)  # what a peer may be granted to read beyond what it was sent (docs/federation.md)
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ class Peer:
     removed_at: str | None
     key_id: str | None  # the current pinned key
     public_key: str | None
+    grants: tuple[str, ...] = ()  # the scopes it may read (SCOPES)
 
     @property
     def fingerprint(self) -> str | None:
@@ -57,7 +60,8 @@ class Peer:
 
     def shown(self) -> dict:
         return {"id": self.id, "name": self.name, "inbox": self.inbox, "key_id": self.key_id,
-                "fingerprint": self.fingerprint, "added_at": self.added_at, "removed_at": self.removed_at}
+                "fingerprint": self.fingerprint, "added_at": self.added_at, "removed_at": self.removed_at,
+                "grants": list(self.grants)}
 
 
 def _now() -> str:
@@ -181,7 +185,34 @@ def _peer(ledger, row) -> Peer:
     current = rows.current_keys(ledger, row.id)
     key = current[0] if current else None
     return Peer(id=row.id, name=row.name, inbox=row.inbox, added_at=row.added_at, removed_at=row.removed_at,
-                key_id=key and key.key_id, public_key=key and key.public_key)
+                key_id=key and key.key_id, public_key=key and key.public_key,
+                grants=tuple(shared.grants(ledger, row.id)))
+
+
+# grants -------------------------------------------------------------------------------------------------------------
+def grant(node, ref: str, scope: str) -> Peer:
+    """Let the peer read more of this node (``trace``: where goods this node sent it came from)."""
+    _check_scope(scope)
+    with node.writing() as ledger:
+        row = _row(ledger, ref)
+        if not shared.add_grant(ledger, row.id, scope, _now()):
+            raise VFError("scope", f"{row.id} holds the {scope!r} grant already")
+        return _peer(ledger, row)
+
+
+def revoke(node, ref: str, scope: str) -> Peer:
+    """Take a grant back: the peer's next read of that scope is refused (403)."""
+    _check_scope(scope)
+    with node.writing() as ledger:
+        row = _row(ledger, ref)
+        if not shared.drop_grant(ledger, row.id, scope):
+            raise VFError("scope", f"{row.id} does not hold the {scope!r} grant")
+        return _peer(ledger, row)
+
+
+def _check_scope(scope: str) -> None:
+    if scope not in SCOPES:
+        raise VFError("scope", f"one of {', '.join(SCOPES)}, not {scope!r}")
 
 
 # rotating this node's key -------------------------------------------------------------------------------------------

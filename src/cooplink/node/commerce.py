@@ -118,11 +118,36 @@ class CommerceCommands:
             total = money.totals([_priced(c, c.resource_quantity, currency) for c in goods], currency).gross
             pay = Commitment(id=self.new_iri("commitments"), clause_of=agreement_id, position=0, action="transfer",
                              provider=buyer, receiver=seller, amount=total)
+            peer = live_peer(ledger, other)
+            # a purchase from a peer is a proposal until the supplier accepts it on its node
+            status = "proposed" if peer is not None and direction == "purchase" else "accepted"
             agreement = Agreement(id=agreement_id, direction=direction, counterparty=other, currency=currency,
                                   payment_terms_days=payment_terms_days, created_on=created_on or _now().date(),
-                                  commitments=(pay, *goods), name=name, note=note)
+                                  commitments=(pay, *goods), name=name, note=note, status=status)
             rows.add_agreement(ledger, agreement)
+            if peer is not None:
+                self._tell(ledger, peer, "Offer" if status == "proposed" else "Create", activities.agreement(
+                    agreement, seller, buyer, self._spec_namer(ledger, peer.id)))
         return agreement
+
+    def accept_order(self, ref: str) -> Agreement:
+        """Accept a purchase order a customer peer sent: it becomes a sale order here, and the customer is told."""
+        return self._decide_order(ref, "accepted", "Accept")
+
+    def reject_order(self, ref: str, reason: str | None = None) -> Agreement:
+        return self._decide_order(ref, "rejected", "Reject", reason)
+
+    def _decide_order(self, ref: str, status: str, kind: str, reason: str | None = None) -> Agreement:
+        with self.writing() as ledger:
+            agreement = self._agreement(ledger, ref)
+            if agreement.status != "proposed" or agreement.direction != "sale":
+                raise VFError("order", f"{ref!r} is not a customer's proposed order (it is a {agreement.direction}, "
+                                       f"{agreement.status})")
+            rows.set_status(ledger, agreement.id, status)
+            peer = live_peer(ledger, agreement.counterparty)
+            if peer is not None:
+                self._tell(ledger, peer, kind, agreement.id, **({"summary": reason} if reason else {}))
+            return rows.agreement(ledger, agreement.id)
 
     def _commitment(self, ledger: Ledger, agreement_id: str, position: int, line: OrderLine, seller: str,
                     buyer: str, currency: str) -> Commitment:
@@ -176,6 +201,7 @@ class CommerceCommands:
         events, done = [], []
         with self.writing() as ledger:
             view = self._order_view(ledger, self._agreement(ledger, order))
+            _check_shippable(ledger, view.agreement)
             left = {s.commitment.position: s for s in view.lines}
             for part in parts:
                 status = left.get(part.line)
@@ -196,17 +222,29 @@ class CommerceCommands:
         peer = _customer_peer(ledger, agreement)
         if peer is None:
             return
+        spec = self._spec_namer(ledger, peer.id)
         for event, fulfillment in zip(events, done):
             thing = activities.shipped_event(event, ledger.resource(event.resource_inventoried_as),
-                                             fulfillment.commitment, agreement.id)
-            enqueue(ledger, peer.id, peer.inbox, activities.create(self.agent_id, peer.id, thing))
+                                             fulfillment.commitment, agreement.id, spec)
+            self._tell(ledger, peer, "Create", thing)
 
     def _tell_invoiced(self, ledger: Ledger, agreement: Agreement, claim: Claim) -> None:
-        """A sale's invoice reaches a customer that is a pinned peer, as a Create of the Claim."""
+        """A sale's invoice (or credit note) reaches a customer that is a pinned peer, as a Create of the Claim."""
         peer = _customer_peer(ledger, agreement)
         if peer:
-            thing = activities.invoice_claim(claim, agreement)
-            enqueue(ledger, peer.id, peer.inbox, activities.create(self.agent_id, peer.id, thing))
+            self._tell(ledger, peer, "Create",
+                       activities.invoice_claim(claim, agreement, self._spec_namer(ledger, peer.id)))
+
+    def _tell(self, ledger: Ledger, peer, kind: str, thing: dict | str, **extra) -> None:
+        """Write the activity for the peer into the outbox, in the caller's transaction."""
+        enqueue(ledger, peer.id, peer.inbox, activities.activity(kind, self.agent_id, peer.id, thing, **extra))
+
+    def _spec_namer(self, ledger: Ledger, peer: str):
+        """How messages to ``peer`` name a specification of ours: as the peer's own when we mapped it from one,
+        else ours, described so the peer can map it."""
+        def name(spec_id: str) -> dict | str:
+            return self.their_spec_for(ledger, peer, spec_id) or activities.described_spec(ledger.spec(spec_id))
+        return name
 
     def _ship_one(self, ledger: Ledger, agreement: Agreement, status: LineStatus,
                   part: Ship) -> tuple[EconomicEvent, Fulfillment]:
@@ -263,19 +301,6 @@ class CommerceCommands:
             rows.add_claim(ledger, claim)
             self._tell_invoiced(ledger, agreement, claim)
             return self._claim_view(ledger, claim)
-
-    def record_peer_bill(self, ledger: Ledger, order: Agreement, claim: Claim) -> Claim:
-        """Inside the inbox's transaction: a supplier peer's invoice as this node's purchase bill, under the same
-        claim id and number, on its order (mirrored from the invoice when this node does not hold it yet)."""
-        held = rows.agreement(ledger, order.id)
-        if held is None:
-            rows.add_agreement(ledger, order)
-        elif held.direction != "purchase" or held.counterparty != claim.provider:
-            raise VFError("agreement", f"{order.id} is not a purchase order from {claim.provider}")
-        known = rows.claim(ledger, claim.id)
-        if known is None:
-            rows.add_claim(ledger, claim)
-        return known or claim
 
     def record_bill(self, order: str, number: str, deliveries: list[str] | None = None,
                     issued_on: date | None = None, note: str | None = None) -> ClaimView:
@@ -361,6 +386,9 @@ class CommerceCommands:
                               receiver=found.provider, amount=value, currency=code, paid_on=paid_on or _now().date(),
                               note=note)
             rows.add_payment(ledger, payment)
+            supplier = live_peer(ledger, found.provider) if found.direction == "purchase" else None
+            if supplier is not None:  # the supplier's node marks its invoice paid
+                self._tell(ledger, supplier, "Create", activities.payment_event(payment))
         return payment
 
     # disputes -------------------------------------------------------------------------------------------------
@@ -375,9 +403,23 @@ class CommerceCommands:
                 raise VFError("actual", f"expected and actual are both {want} {measure}: nothing is in dispute")
             dispute = Dispute(id=self.new_iri("disputes"), subject=self._subject_id(ledger, subject, kind),
                               subject_kind=kind, reason=reason.strip(), expected=want, actual=got, measure=measure,
-                              opened_at=_now())
+                              opened_at=_now(), opened_by=self.agent_id)
             rows.add_dispute(ledger, dispute)
+            peer = self._dispute_peer(ledger, dispute)
+            if peer is not None:
+                self._tell(ledger, peer, "Create", activities.dispute(dispute))
         return dispute
+
+    def _dispute_peer(self, ledger: Ledger, dispute: Dispute):
+        """The live peer on the other side of the disputed delivery or claim, if it is one."""
+        if dispute.subject_kind == "delivery":
+            event = ledger.event(dispute.subject)
+            sides = (event.provider, event.receiver)
+        else:
+            claim = rows.claim(ledger, dispute.subject)
+            sides = (claim.provider, claim.receiver)
+        other = next((side for side in sides if side != self.agent_id), None)
+        return live_peer(ledger, other) if other else None
 
     def _disputed(self, ledger: Ledger, subject: str, expected, actual) -> tuple[str, str, Decimal, Decimal]:
         event = ledger.event(self.iri("events", subject))
@@ -410,13 +452,19 @@ class CommerceCommands:
                 raise VFError("dispute", f"dispute {dispute!r} is resolved already")
             if credit is not None:
                 target = self._claim(ledger, invoice) if invoice else self._disputed_claim(ledger, found)
+                if target.direction == "purchase" and live_peer(ledger, target.provider) is not None:
+                    raise VFError("credit", f"{target.provider} is a linked peer: its node issues the credit note")
                 resolved_by = self._credit_note(ledger, target, credit).id
             else:
                 if ledger.event(self.iri("events", corrected_by)) is None:
                     raise VFError("resolvedBy", f"no event {corrected_by!r}")
                 resolved_by = self.iri("events", corrected_by)
             rows.resolve(ledger, found.id, resolved_by)
-            return rows.dispute(ledger, found.id)
+            resolved = rows.dispute(ledger, found.id)
+            peer = self._dispute_peer(ledger, resolved)
+            if peer is not None:  # after the credit note's own message, if any: the peer applies them in order
+                self._tell(ledger, peer, "Update", resolved.id, result=activities.dispute_resolved(resolved))
+            return resolved
 
     def _disputed_claim(self, ledger: Ledger, dispute: Dispute) -> Claim:
         if dispute.subject_kind == "claim":
@@ -451,15 +499,26 @@ class CommerceCommands:
                       currency=invoice.currency, issued_on=issued, due_on=issued, lines=lines, credits=invoice.id,
                       note=note)
         rows.add_claim(ledger, claim)
+        self._tell_invoiced(ledger, agreement, claim)
         return claim
 
 
-def _customer_peer(ledger: Ledger, agreement: Agreement):
-    """The peer row of a sale's customer when it is a live pinned peer; None otherwise (no message)."""
-    if agreement.direction != "sale":
-        return None
-    peer = federation.peer(ledger, agreement.counterparty)
+def live_peer(ledger: Ledger, agent: str):
+    """The peer row of an agent that is a live pinned peer; None otherwise (nothing is told to it)."""
+    peer = federation.peer(ledger, agent)
     return peer if peer is not None and peer.removed_at is None else None
+
+
+def _customer_peer(ledger: Ledger, agreement: Agreement):
+    return live_peer(ledger, agreement.counterparty) if agreement.direction == "sale" else None
+
+
+def _check_shippable(ledger: Ledger, agreement: Agreement) -> None:
+    if agreement.status != "accepted":
+        raise VFError("order", f"the order is {agreement.status}: only an accepted order is shipped"
+                               + (" (cooplink order accept)" if agreement.status == "proposed" else ""))
+    if agreement.direction == "purchase" and live_peer(ledger, agreement.counterparty) is not None:
+        raise VFError("order", f"{agreement.counterparty} is a linked peer: its deliveries arrive by themselves")
 
 
 def _priced(line: Commitment, quantity: Measure, currency: str, position: int | None = None) -> ClaimLine:

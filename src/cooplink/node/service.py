@@ -11,6 +11,8 @@ from cooplink.ledger.repository import Ledger
 from cooplink.ledger.unit_of_work import UnitOfWork
 from cooplink.node import home as homes
 from cooplink.node.commerce import CommerceCommands
+from cooplink.node.mapping import MappingCommands
+from cooplink.node.peer_commerce import PeerCommerce
 from cooplink.node.module_commands import ModuleCommands
 from cooplink.node.outbox import OutboxCommands
 from cooplink.node.plugins import Modules, enabled_in, installed, migration_folders
@@ -61,7 +63,7 @@ class RecordEvent:
     resource_attributes: dict | None = None  # ... and of the resource it creates ("food.produced_on": "2026-11-02")
 
 
-class Node(ModuleCommands, TokenCommands, OutboxCommands, CommerceCommands):
+class Node(ModuleCommands, TokenCommands, OutboxCommands, CommerceCommands, MappingCommands, PeerCommerce):
     def __init__(self, engine, home: Path | None = None):
         self.engine = engine
         self.home = home

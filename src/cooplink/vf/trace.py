@@ -180,10 +180,11 @@ def _belongs_forward(output: EconomicEvent, input_event: EconomicEvent, input_ac
         output.resource_inventoried_as == input_event.resource_inventoried_as
 
 
-def trace(graph: FlowGraph, resource_id: str) -> list[Step]:
-    """Backwards from a resource to every resource, event and process it came from."""
+def trace(graph: FlowGraph, resource_id: str, before: int | None = None) -> list[Step]:
+    """Backwards from a resource to every resource, event and process it came from (only through events before
+    the event with seq ``before``, when given: where goods came from up to the moment they left)."""
     walk = _Trace(graph)
-    walk.resource(resource_id, None, 0)
+    walk.resource(resource_id, before, 0)
     return walk.steps
 
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from cooplink.api.auth import NodeDep, anybody, signed_by_peer
+from cooplink.api.auth import NodeDep, anybody, own_url, signed_by_peer
 from cooplink.link import inbox, peers
 
 router = APIRouter(tags=["federation"])
@@ -37,6 +37,6 @@ async def receive(request: Request, node: NodeDep) -> JSONResponse:
     """Where peers POST signed activities (RFC 9421, Ed25519). Checked before the body is read as data; applied
     in one transaction with its inbox record. Open to peers only: API tokens count for nothing here."""
     body = await request.body()
-    target = f"{node.base_url}{request.url.path}" + (f"?{request.url.query}" if request.url.query else "")
-    outcome = await run_in_threadpool(inbox.receive, node, request.method, target, dict(request.headers), body)
+    outcome = await run_in_threadpool(inbox.receive, node, request.method, own_url(node, request),
+                                      dict(request.headers), body)
     return JSONResponse(outcome.body, status_code=outcome.status)

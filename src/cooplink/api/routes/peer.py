@@ -1,0 +1,41 @@
+"""What a peer may read from this node: a GET signed like the inbox's POSTs (RFC 9421, over an empty body), checked
+against the peer's pinned key before anything is read. No API token opens these routes, and each answers about the
+requesting peer only: the records it shares with this node (for `cooplink reconcile`), and, with the ``trace``
+grant, where goods this node sent it came from (for `cooplink trace --across`)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+
+from cooplink.api.auth import NodeDep, SignedPeer, signed_by_peer
+from cooplink.api.errors import ApiError, documented
+from cooplink.api.schemas import ErrorOut
+from cooplink.node import peer_trace, reconcile
+
+router = APIRouter(prefix="/peer", tags=["federation"], dependencies=[signed_by_peer],
+                   responses={**documented(422),
+                              401: {"model": ErrorOut, "description": "Unsigned, or a signature, digest or freshness "
+                                                                      "window that does not check out."},
+                              403: {"model": ErrorOut, "description": "An unknown or removed peer, or (trace) what "
+                                                                      "this node does not share with it."}})
+
+
+@router.get("/records")
+def records(peer: SignedPeer, node: NodeDep) -> JSONResponse:
+    """Everything this node holds that it shares with the requesting peer, as canonical JSON: orders, deliveries,
+    claims, payments, disputes; this node's product map for the peer, and its messages to and from the peer that
+    are still in flight."""
+    return JSONResponse(reconcile.records(node, peer))
+
+
+@router.get("/trace")
+def trace(resource: Annotated[str, Query(description="The IRI of a resource this node transferred to the peer.")],
+          peer: SignedPeer, node: NodeDep) -> JSONResponse:
+    """Where a resource this node transferred to the requesting peer came from, up to that transfer: only with
+    the ``trace`` grant (`cooplink peer grant PEER trace`); 403 with the reason otherwise."""
+    try:
+        steps = peer_trace.trace_for_peer(node, peer, resource)
+    except peer_trace.NotShared as refusal:
+        raise ApiError(403, refusal.field, refusal.reason) from None
+    return JSONResponse({"node": node.agent_id, "resource": resource, "steps": steps})
