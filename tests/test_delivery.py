@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from cooplink.ledger import outbox as rows
-from cooplink.ledger.schema import peers
+from cooplink.ledger.schema import outbox, peers
 from cooplink.link import keys
 from cooplink.link.delivery import Background, Breaker, Policy, Worker, backoff, classify
 from cooplink.link.signatures import verify
@@ -309,3 +309,82 @@ def test_a_worker_beside_the_commands_is_woken_by_their_commit_and_stops_at_once
         stopping = time.monotonic()
         background.stop(timeout=10)
     assert not background.thread.is_alive() and time.monotonic() - stopping < 5
+
+
+def test_a_run_is_claimed_at_once_and_each_message_is_recorded_before_the_next_is_sent(node: Node):
+    sent = send(node, X, 5)
+    clock, seen = Clock(), []
+
+    def receiver(request: httpx.Request) -> httpx.Response:
+        seen.append([(m.status, m.next_attempt_at is not None) for m in node.outbox()])
+        return httpx.Response(200)
+
+    assert worker(node, receiver, clock, batch=3).run_once().delivered == 5
+    leased, delivered = ("pending", True), ("delivered", False)
+    assert seen == [[leased, leased, leased, ("pending", False), ("pending", False)],  # the first run of three
+                    [delivered, leased, leased, ("pending", False), ("pending", False)],
+                    [delivered, delivered, leased, ("pending", False), ("pending", False)],
+                    [delivered] * 3 + [leased, leased],  # the second run: the two left
+                    [delivered] * 4 + [leased]]
+    assert [m.activity_id for m in node.outbox()] == sent and all(m.attempts == 1 for m in node.outbox())
+
+
+def test_a_lease_half_gone_is_renewed_for_the_rest_of_the_run(node: Node):
+    send(node, X, 4)
+    clock, ahead = Clock(), []
+
+    def slow(request: httpx.Request) -> httpx.Response:  # each request takes 20 s of a 60 s lease
+        ahead.append(datetime.fromisoformat(_message(node, json.loads(request.read())["id"]).next_attempt_at)
+                     - clock.now)
+        clock.advance(20)
+        return httpx.Response(200)
+
+    assert worker(node, slow, clock, lease=60).run_once().delivered == 4
+    assert [round(a.total_seconds()) for a in ahead] == [60, 40, 60, 40]  # renewed once 30 s were gone
+    assert all(a >= timedelta(seconds=30) for a in ahead)
+
+
+def _message(node: Node, activity: str):
+    return next(m for m in node.outbox() if m.activity_id == activity)
+
+
+def test_a_stop_mid_run_gives_the_rest_back_untried(node: Node):
+    send(node, X, 5)
+    courier = None
+
+    def receiver(request: httpx.Request) -> httpx.Response:
+        if len(receiver.calls) == 1:
+            courier.stop()  # asked while the second message is in hand
+        receiver.calls.append(request)
+        return httpx.Response(200)
+
+    receiver.calls = []
+    courier = worker(node, receiver, Clock())
+    assert courier.run_once().delivered == 2
+    assert [(m.status, m.next_attempt_at, m.attempts) for m in node.outbox()] == \
+        [("delivered", None, 1)] * 2 + [("pending", None, 0)] * 3  # the rest is due again, for any worker
+
+
+def test_a_retry_in_the_middle_of_a_run_gives_back_the_messages_behind_it(node: Node):
+    send(node, X, 4)
+    receiver, clock = Receiver(node, {X: [200, 503]}), Clock()
+    assert worker(node, receiver, clock, base=5.0).run_once().delivered == 1
+    first, second, *rest = node.outbox()
+    assert (first.status, second.status, second.attempts) == ("delivered", "pending", 1)
+    assert datetime.fromisoformat(second.next_attempt_at) > clock.now  # waiting for its retry
+    assert [(m.next_attempt_at, m.attempts) for m in rest] == [(None, 0)] * 2  # given back, never tried
+    with node.writing() as ledger:  # and no worker takes them while the one before them waits
+        assert rows.claim_run(ledger, f"{X}/actor", rows.stamp(clock.now), rows.stamp(clock.now), 10) == []
+
+
+def test_a_claimed_run_starts_at_the_head_and_stops_before_a_message_not_due(node: Node):
+    send(node, X, 4)
+    now, later = "2026-01-01T00:00:00.000000+00:00", "2026-01-01T00:01:00.000000+00:00"
+    with node.writing() as ledger:
+        ledger.connection.execute(outbox.update().where(outbox.c.seq == 3).values(next_attempt_at=later))
+        assert [r.seq for r in rows.claim_run(ledger, f"{X}/actor", now, later, 10)] == [1, 2]
+        assert rows.claim_run(ledger, f"{X}/actor", now, later, 10) == []  # held: the head is not due
+        assert rows.renew(ledger, [2], later, "2026-01-01T00:02:00.000000+00:00")
+        assert not rows.renew(ledger, [2], later, "2026-01-01T00:03:00.000000+00:00")  # not held by that lease
+        rows.release_all(ledger, [1, 2], later)  # only 1 is still held by that lease
+        assert [r.next_attempt_at for r in rows.rows(ledger)][:3] == [None, "2026-01-01T00:02:00.000000+00:00", later]

@@ -185,3 +185,23 @@ def test_a_worker_killed_mid_run_loses_nothing_and_marks_each_message_once(node:
     messages = node.outbox()
     assert [m.status for m in messages] == ["delivered"] * 150
     assert all(m.attempts == 1 for m in messages)  # each row recorded as delivered exactly once
+
+
+def test_a_worker_in_another_process_sends_at_once_what_a_command_here_commits(node: Node, tmp_path):
+    """`cooplink deliver` (or serve) polls only once a minute here; it watches the database for commits of other
+    processes (SQLite: data_version; PostgreSQL: LISTEN/NOTIFY), so a command run beside it is sent at once."""
+    log = tmp_path / "deliver.log"
+    with Inbox(node) as inbox:
+        worker = start(node, log, "deliver", "--interval", "60")
+        try:
+            first = send(node, inbox, "b", 1)
+            wait_for(lambda: inbox.distinct() == 1, "the first message sent", worker, log)
+            time.sleep(0.5)  # the worker is idle again, in its minute-long wait
+            started = time.monotonic()
+            second = send(node, inbox, "b", 1)
+            wait_for(lambda: inbox.distinct() == 2, "the second message sent", worker, log)
+            assert time.monotonic() - started < 5, log.read_text()
+        finally:
+            code = stop(worker)
+        assert code == 0, log.read_text()
+        assert inbox.order == {"/b/inbox": first + second}

@@ -198,6 +198,8 @@ def test_a_short_delivery_disputed_by_the_customer_is_resolved_by_the_suppliers_
     number = invoiced(linked)
     [delivery] = linked.b.invoice(number).claim.triggered_by
     dispute = linked.b.open_dispute(delivery, "2 broken in transport", "10 piece", "8 piece")
+    assert sum(r.onhand_quantity for r in linked.b.inventory(spec="component")) == 8  # what is on the shelf
+    assert linked.b.verify().ok
     assert linked.exchange() == ["applied"]
     [on_a] = linked.a.disputes()
     assert (on_a.id, on_a.opened_by, on_a.subject) == (dispute.id, linked.b.base_url, delivery)
@@ -286,3 +288,10 @@ def test_the_customer_cannot_write_the_suppliers_credit_note_for_it(linked):
     dispute = linked.b.open_dispute(number, "price is not what we agreed", "20.00", "27.97")
     with pytest.raises(VFError, match="issues the credit note"):
         linked.b.resolve_dispute(dispute.id, credit={1: "1 piece"})
+
+
+def test_a_short_delivery_may_be_disputed_without_lowering_the_stock(linked):
+    number = invoiced(linked)
+    [delivery] = linked.b.invoice(number).claim.triggered_by
+    linked.b.open_dispute(delivery, "the delivery note says 12", "12 piece", "10 piece", adjust_stock=False)
+    assert sum(r.onhand_quantity for r in linked.b.inventory(spec="component")) == 10

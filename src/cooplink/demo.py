@@ -296,7 +296,8 @@ def dispute(story: Story, delivery: str) -> None:
     said = story.b.node.open_dispute(delivery, f"{BROKEN} widgets broken in transport",
                                      f"{ORDERED - FIRST} piece", f"{ORDERED - FIRST - BROKEN} piece")
     story.say(story.b, f"disputes delivery {_short(delivery)}: expected {plain(said.expected)} {said.measure}, "
-                       f"got {plain(said.actual)} ('{escape(said.reason)}')")
+                       f"got {plain(said.actual)} ('{escape(said.reason)}'); its stock is lowered by the "
+                       f"{BROKEN} missing, in the same transaction")
     story.deliver(story.b, story.a)
     [seen] = story.a.node.disputes()
     story.say(story.a, f"sees dispute {_short(seen.id)}: '{escape(seen.reason)}'")

@@ -219,9 +219,13 @@ def dispute_open(ctx: typer.Context, subject: Annotated[str, typer.Argument(help
                  reason: Annotated[str, typer.Option("--reason")],
                  expected: Annotated[str, typer.Option("--expected", help="'10 piece' or an amount.")],
                  actual: Annotated[str, typer.Option("--actual", help="'8 piece' or an amount.")],
+                 keep_stock: Annotated[bool, typer.Option(
+                     "--keep-stock", help="Received less, but do not lower this node's stock by the difference.")]
+                 = False,
                  as_json: JsonOption = False):
-    """Record that a delivery or an invoice is disputed."""
-    dispute = open_node(ctx).open_dispute(subject, reason, expected, actual)
+    """Record that a delivery or an invoice is disputed. Goods received short lower the stock by what is missing,
+    in the same transaction (unless --keep-stock)."""
+    dispute = open_node(ctx).open_dispute(subject, reason, expected, actual, adjust_stock=not keep_stock)
     if as_json:
         print_json(dispute)
         return

@@ -9,6 +9,11 @@ lease; only one of two racing workers sees rowcount 1 (SQLite: one writer at a t
 UPDATE waits on the row lock, then re-checks the WHERE clause against the committed row). The lease value is the
 claim's token: the result is recorded only if next_attempt_at still holds it, so a worker whose lease ran out
 cannot mark a row that another worker has claimed since. No transaction stays open while a request is in flight.
+
+A worker may claim a run of a peer's messages at once (``claim_run``: the head and the due messages right behind
+it), to send them one by one in seq order. It records each result as it comes and, in the same transaction, renews
+the lease of the rest (``renew``) once half of it has gone by; when it stops early (a retry, a removed peer, a
+stop) it gives the rest back (``release_all``).
 """
 
 from datetime import UTC, datetime
@@ -71,6 +76,55 @@ def claim(ledger: Ledger, seq: int, now: str, lease_until: str) -> bool:
     updated = ledger.connection.execute(outbox.update().where(
         outbox.c.seq == seq, outbox.c.status == "pending", due).values(next_attempt_at=lease_until))
     return updated.rowcount == 1
+
+
+def claim_run(ledger: Ledger, peer: str, now: str, lease_until: str, limit: int) -> list:
+    """Claim the peer's head and the pending messages right behind it, as long as each is due, up to ``limit``
+    (see the module's docstring). Only a run that starts at the head is taken, and it ends before the first
+    message not due (one waiting for its retry, or held by another worker). Empty when the head is not due."""
+    candidates = ledger.connection.execute(select(outbox).where(outbox.c.peer == peer, outbox.c.status == "pending")
+                                           .order_by(outbox.c.seq).limit(limit))
+    run = []
+    for row in candidates:
+        if row.next_attempt_at is not None and row.next_attempt_at > now:
+            break
+        run.append(row)
+    if not run:
+        return []
+    due = (outbox.c.next_attempt_at.is_(None)) | (outbox.c.next_attempt_at <= now)
+    taken = set(ledger.connection.execute(outbox.update().where(
+        outbox.c.seq.in_([row.seq for row in run]), outbox.c.status == "pending", due)
+        .values(next_attempt_at=lease_until).returning(outbox.c.seq)).scalars())
+    # PostgreSQL: another worker may have taken some of them since they were read; keep the run up to the first
+    # one it took (a message is never sent while one before it is someone else's) and give back what is behind
+    kept = []
+    for row in run:
+        if row.seq not in taken:
+            break
+        kept.append(row)
+    behind = [row.seq for row in run[len(kept):] if row.seq in taken]
+    if behind:
+        release_all(ledger, behind, lease_until)
+    return kept
+
+
+def renew(ledger: Ledger, seqs: list[int], lease: str, lease_until: str) -> bool:
+    """Extend the lease of claimed messages not sent yet; False (and nothing renewed that was not ours) unless every
+    one of them was still held by ``lease``."""
+    if not seqs:
+        return True
+    updated = ledger.connection.execute(outbox.update().where(
+        outbox.c.seq.in_(seqs), outbox.c.status == "pending", outbox.c.next_attempt_at == lease)
+        .values(next_attempt_at=lease_until))
+    return updated.rowcount == len(seqs)
+
+
+def release_all(ledger: Ledger, seqs: list[int], lease: str) -> None:
+    """Give claimed messages back untried (those still held by ``lease``)."""
+    if seqs:
+        ledger.connection.execute(outbox.update().where(
+            outbox.c.seq.in_(seqs), outbox.c.status == "pending", outbox.c.next_attempt_at == lease)
+            .values(next_attempt_at=None))
 
 
 def _held(seq: int, lease: str):

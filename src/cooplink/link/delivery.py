@@ -26,27 +26,49 @@ How it behaves, and why:
 - Two workers on one node (``cooplink deliver`` beside ``cooplink serve``): a worker claims a row with a lease
   (see ledger.outbox): a conditional UPDATE of next_attempt_at, which works alike on SQLite and PostgreSQL and
   keeps no transaction open during the request. While a peer's head is leased, other workers skip that peer.
-  A lease outlives the request (lease > request timeout); a crashed worker's lease just runs out.
+  Half a lease outlives the request (lease > 2 x request timeout); a crashed worker's lease just runs out.
+- Runs: a worker claims a peer's head and the due messages right behind it (up to ``batch``) in one transaction,
+  sends them one by one in seq order, and records each result before sending the next; in that same transaction
+  it renews the lease of the rest of the run once half of it is gone (ledger.outbox). So a message costs one
+  write transaction on the sender, not two; every message is sent with at least half a lease ahead; and a worker
+  killed mid-run sends at most the message in hand twice. A retry, a stop or a peer removed meanwhile gives the
+  rest of the run back untried.
+- Waking up: a pass runs as soon as a command in this process commits a message (``on_commit``), and, while the
+  worker is idle, as soon as another process commits a message (``CommitWatch``: on SQLite, ``PRAGMA
+  data_version`` looked at every 10 ms, then the outbox's newest seq; on PostgreSQL a LISTEN on the channel that
+  ``enqueue`` NOTIFYs in the command's own transaction), so a command run beside the server (the CLI) is sent at
+  once, not at the next poll. The poll (``interval``) remains as the safety net, and for retries coming due.
+- The worker's own writes (claims, leases, results) do not wait for the disk (``bookkeeping_engine``): a power cut
+  can only make it send a message again, which the receiver drops as a duplicate. The commands' commits, and the
+  receiver's, stay durable.
 """
 
 import logging
 import random
+import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 import httpx
+from sqlalchemy import create_engine, event
 
 from cooplink.ledger import outbox as rows
+from cooplink.ledger.unit_of_work import UnitOfWork
 from cooplink.link import keys, signatures
-from cooplink.node.outbox import on_commit
+from cooplink.node.outbox import NOTIFY_CHANNEL, on_commit
 
 log = logging.getLogger("cooplink.delivery")
 
 CONTENT_TYPE = "application/activity+json"
 RETRYABLE_4XX = frozenset({408, 425, 429})  # the 4xx answers that say "later"; every other 4xx is permanent
+WATCH_TICK = 0.01  # seconds between looks at the database while idle (SQLite), or the longest wait on LISTEN
+SQLITE_LOCK_STEP_MS = 1  # the worker's wait for SQLite's write lock: tries a millisecond apart...
+SQLITE_LOCK_WAIT = 60.0  # ...for at most this many seconds (the node's own busy timeout)
+WATCH_RETRY = 60.0  # seconds before a watch that failed (the database was away) is opened again
 _COUNTED = {"delivered": "delivered", "retry": "retried", "dead": "dead"}
 
 
@@ -59,8 +81,9 @@ class Policy:
     breaker_failures: int = 5  # retryable failures in a row that open a peer's circuit
     breaker_cooloff: float = 60.0  # seconds a peer is left alone before one trial message
     timeout: float = 10.0  # seconds, per connect/read/write of one request
-    lease: float = 60.0  # seconds a claimed row is held; more than a request can take
+    lease: float = 60.0  # seconds a claimed row is held; half of it is more than a request can take
     burst: int = 500  # messages to one peer per pass, so one busy peer cannot keep the others waiting
+    batch: int = 50  # messages of one peer claimed in one transaction (then sent one by one, in order)
 
 
 @dataclass(frozen=True)
@@ -143,6 +166,138 @@ class Breaker:
             self.opened_at = now
 
 
+def bookkeeping_engine(engine):
+    """The worker's own way into the node's database, for its bookkeeping (claims, leases, results).
+
+    It commits without waiting for the disk: SQLite synchronous=NORMAL (in WAL mode a commit survives a crash of
+    the process; a power cut may take the last few), PostgreSQL synchronous_commit=off (likewise). What a power
+    cut can take is a claim or a result: the message is sent again and the receiver drops the duplicate by its id,
+    so delivery stays at least once with one effect. The commands' own commits (events, and the messages they
+    enqueue) keep the node's durable setting; a later durable commit makes the earlier ones durable too (the log
+    is written in order).
+
+    On SQLite it also waits for the write lock in steps of a millisecond (SQLite's own busy handler sleeps 1, 2,
+    5, 10, 15, 20... ms between tries, so a worker that finds a command holding the lock for 10 ms waits 18):
+    the worker takes the lock once per message, beside commands that take it too."""
+    if engine.dialect.name == "sqlite":
+        own = create_engine(engine.url)
+
+        @event.listens_for(own, "connect")
+        def _settings(dbapi_connection, _record):  # the node's (ledger.database), but for synchronous
+            dbapi_connection.isolation_level = None  # BEGIN is issued below
+            for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=60000", "foreign_keys=ON"):
+                dbapi_connection.execute(f"PRAGMA {pragma}")
+
+        @event.listens_for(own, "begin")
+        def _begin(connection):
+            raw = connection.connection.dbapi_connection
+            if not connection.get_execution_options().get("cooplink_write", False):
+                raw.execute("BEGIN")  # a reader in WAL mode does not wait for the writer
+                return
+            deadline = time.monotonic() + SQLITE_LOCK_WAIT
+            raw.execute(f"PRAGMA busy_timeout={SQLITE_LOCK_STEP_MS}")
+            try:
+                while True:
+                    try:
+                        raw.execute("BEGIN IMMEDIATE")
+                        return
+                    except sqlite3.OperationalError as error:
+                        if "locked" not in str(error) or time.monotonic() > deadline:
+                            raise
+            finally:
+                raw.execute("PRAGMA busy_timeout=60000")
+
+        return own
+    if engine.dialect.name == "postgresql":
+        own = engine.execution_options()  # the node's pool, with events of its own
+
+        @event.listens_for(own, "begin")
+        def _lazy_commit(connection):
+            if connection.get_execution_options().get("cooplink_write", False):
+                connection.exec_driver_sql("SET LOCAL synchronous_commit TO off")
+
+        return own
+    return engine
+
+
+class CommitWatch:
+    """Tells an idle worker that another process committed to the node's database (see the module's docstring).
+    ``mark()`` at the start of each pass; ``wait(timeout, wake)`` is True as soon as a message was committed since,
+    or ``wake`` was set."""
+
+    @staticmethod
+    def open(engine) -> "CommitWatch | None":
+        """The watch for this database, or None when it cannot be watched (then the worker polls)."""
+        try:
+            if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+                return _SqliteWatch(engine.url.database)
+            if engine.dialect.name == "postgresql":
+                return _PostgresWatch(engine.url)
+        except Exception:  # noqa: BLE001 - a watch is an optimisation: polling still delivers everything
+            log.warning("cannot watch the database for commits; polling only", exc_info=True)
+        return None
+
+    def mark(self) -> None:
+        raise NotImplementedError
+
+    def wait(self, timeout: float, wake: threading.Event) -> bool:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+class _SqliteWatch(CommitWatch):
+    """PRAGMA data_version, on a connection of its own, changes whenever another connection commits; then the
+    outbox's newest seq says whether that commit wrote a message (a node that receives much, and so commits much,
+    does not run a pass for each activity it applies)."""
+
+    def __init__(self, path: str):
+        self.connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self.version, self.newest = self._version(), self._newest()
+
+    def _version(self) -> int:
+        return self.connection.execute("PRAGMA data_version").fetchone()[0]
+
+    def _newest(self) -> int:
+        return self.connection.execute("SELECT coalesce(max(seq), 0) FROM outbox").fetchone()[0]
+
+    def mark(self) -> None:
+        self.version, self.newest = self._version(), self._newest()
+
+    def wait(self, timeout: float, wake: threading.Event) -> bool:
+        if wake.wait(timeout):
+            return True
+        version = self._version()
+        if version == self.version:
+            return False
+        self.version = version
+        return self._newest() != self.newest
+
+
+class _PostgresWatch(CommitWatch):
+    """LISTEN on the channel node.outbox.enqueue NOTIFYs in the command's transaction (PostgreSQL sends it at
+    commit, and never for a transaction that rolled back)."""
+
+    def __init__(self, url):
+        import psycopg
+
+        self.connection = psycopg.connect(url.set(drivername="postgresql").render_as_string(hide_password=False),
+                                          autocommit=True)
+        self.connection.execute(f"LISTEN {NOTIFY_CHANNEL}")
+
+    def mark(self) -> None:
+        for _ in self.connection.notifies(timeout=0):  # what came before this pass: the pass will see it
+            pass
+
+    def wait(self, timeout: float, wake: threading.Event) -> bool:
+        if wake.is_set():
+            return True
+        for _ in self.connection.notifies(timeout=timeout, stop_after=1):
+            return True
+        return wake.is_set()
+
+
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -161,9 +316,12 @@ class Worker:
         self.breakers: dict[str, Breaker] = {}
         self.wake = threading.Event()  # set: messages were committed (or stop was asked); skip the idle wait
         self.stopped = threading.Event()
+        self.watch: CommitWatch | None = None  # opened by run(): commits of other processes end the idle wait
+        self._watch_failed_at: float | None = None
         self._own_client = self.client is None
         if self.client is None:
             self.client = httpx.Client(timeout=self.policy.timeout)
+        self.engine = bookkeeping_engine(self.node.engine)
 
     def stop(self) -> None:
         """Stop after the message in hand (safe from a signal handler or another thread)."""
@@ -173,6 +331,9 @@ class Worker:
     def close(self) -> None:
         if self._own_client:
             self.client.close()
+        self._drop_watch()
+        if self.engine.dialect.name == "sqlite":
+            self.engine.dispose()  # its own pool (on PostgreSQL it shares the node's)
 
     def breaker(self, peer: str) -> Breaker:
         return self.breakers.setdefault(peer, Breaker())
@@ -184,7 +345,7 @@ class Worker:
         self.key = keys.load_or_create(self.node.home, self.node.base_url)
         now = rows.stamp(self.clock())
         # Peers whose head is due; a head another worker holds is not (its lease is its next_attempt_at).
-        with self.node.reading() as ledger:
+        with UnitOfWork(self.engine, write=False) as ledger:
             peers = [head.peer for head in rows.heads(ledger) if (head.next_attempt_at or "") <= now]
         for peer in peers:
             self._drain(peer, tally)
@@ -192,29 +353,49 @@ class Worker:
 
     def _drain(self, peer: str, tally: Tally) -> None:
         breaker = self.breaker(peer)
-        for _ in range(self.policy.burst):
+        budget = self.policy.burst
+        while budget > 0 and not self.stopped.is_set():
             now = self.clock()
             if not breaker.allows(now, self.policy):
                 tally.held += 1
                 return
-            claimed = self._claim(peer, now)
+            limit = min(budget, self.policy.batch)
+            claimed = self._claim(peer, now, limit)
             if claimed is None:
                 return
-            row, lease, removed = claimed
-            outcome = REMOVED if removed else self._send(row)
-            self._record(row, lease, outcome, breaker, tally)
-            if outcome.kind == "retry":
-                return  # the head waits for its retry, and the messages behind it with it
+            run, lease, removed = claimed
+            budget -= len(run)
+            if not self._send_run(peer, run, lease, removed, breaker, tally):
+                return  # a retry (the head waits, and the messages behind it with it), or the run was cut short
+            if len(run) < limit:
+                return  # that was all that was due; what was committed since wakes the next pass
 
-    def _claim(self, peer: str, now: datetime):
-        """(the peer's head, its lease, whether the peer was removed); None if the head is not due or another
-        worker holds it."""
+    def _claim(self, peer: str, now: datetime, limit: int):
+        """(the peer's head and the due messages right behind it, their lease, whether the peer was removed); None
+        if the head is not due or another worker holds it."""
         lease = rows.stamp(now + timedelta(seconds=self.policy.lease))
-        with self.node.writing() as ledger:
-            head = rows.head_of(ledger, peer)
-            if head is None or not rows.claim(ledger, head.seq, rows.stamp(now), lease):
+        with UnitOfWork(self.engine) as ledger:
+            run = rows.claim_run(ledger, peer, rows.stamp(now), lease, limit)
+            if not run:
                 return None
-            return head, lease, rows.peer_removed(ledger, peer)
+            return run, lease, rows.peer_removed(ledger, peer)
+
+    def _send_run(self, peer: str, run: list, lease: str, removed: bool, breaker: Breaker, tally: Tally) -> bool:
+        """Send a claimed run in seq order, recording each result as it comes; True if all of it went."""
+        for i, row in enumerate(run):
+            rest = [later.seq for later in run[i + 1:]]
+            if self.stopped.is_set():
+                self._give_back([row.seq, *rest], lease)
+                return False
+            outcome = REMOVED if removed else self._send(row)
+            lease = self._record(peer, row, lease, outcome, breaker, tally, rest)
+            if lease is None:
+                return False
+        return True
+
+    def _give_back(self, seqs: list[int], lease: str) -> None:
+        with UnitOfWork(self.engine) as ledger:
+            rows.release_all(ledger, seqs, lease)
 
     def _send(self, row) -> Outcome:
         body = row.body.encode("utf-8")
@@ -226,14 +407,31 @@ class Worker:
             return classify(None, error)
         return classify(response)
 
-    def _record(self, row, lease: str, outcome: Outcome, breaker: Breaker, tally: Tally) -> None:
+    def _record(self, peer: str, row, lease: str, outcome: Outcome, breaker: Breaker, tally: Tally,
+                rest: list[int]) -> str | None:
+        """Record one message's outcome and, in the same transaction, renew the lease of the run behind it (or give
+        the run back: after a retry, or when the peer was removed meanwhile). The run's new lease; None when the run
+        stops here."""
         now = self.clock()
         retry_at = self._retry_at(row, outcome, now) if outcome.kind == "retry" else None
-        with self.node.writing() as ledger:
+        renewed = lease
+        if rest and datetime.fromisoformat(lease) - now < timedelta(seconds=self.policy.lease / 2):
+            renewed = rows.stamp(now + timedelta(seconds=self.policy.lease))  # (an UPDATE rewrites whole rows:
+            # renewing only when half the lease is gone keeps it rare, and every message is still sent with at
+            # least half a lease ahead, more than a request can take)
+        with UnitOfWork(self.engine) as ledger:
             if outcome.kind == "delivered":
                 kept = rows.delivered(ledger, row.seq, lease, rows.stamp(now))
             else:
                 kept = rows.failed(ledger, row.seq, lease, outcome.error or "", retry_at)
+            go_on = outcome.kind != "retry"
+            if go_on and rest and outcome is not REMOVED and rows.peer_removed(ledger, peer):
+                go_on = False  # removed meanwhile: the next claim makes the rest dead letters, unsent
+            if go_on and renewed != lease and not rows.renew(ledger, rest, lease, renewed):
+                rows.release_all(ledger, rest, renewed)  # some of it is not ours any more: the lease ran out and
+                go_on = False  # another worker took it
+            elif not go_on:
+                rows.release_all(ledger, rest, lease)
         if outcome.kind == "retry":
             breaker.failed(now, self.policy)
         else:
@@ -241,11 +439,12 @@ class Worker:
         if not kept:
             tally.lost += 1
             log.warning("outbox %s: lease ran out before the result was recorded", row.seq)
-            return
-        kind = "dead" if outcome.kind == "retry" and retry_at is None else outcome.kind
-        tally.add(_COUNTED[kind])
-        if kind != "delivered":
-            log.info("outbox %s to %s: %s (%s)", row.seq, row.target, kind, outcome.error)
+        else:
+            kind = "dead" if outcome.kind == "retry" and retry_at is None else outcome.kind
+            tally.add(_COUNTED[kind])
+            if kind != "delivered":
+                log.info("outbox %s to %s: %s (%s)", row.seq, row.target, kind, outcome.error)
+        return renewed if go_on else None
 
     def _retry_at(self, row, outcome: Outcome, now: datetime) -> str | None:
         """When to try again; None when the message has had its attempts or its time and becomes a dead letter."""
@@ -268,6 +467,7 @@ class Worker:
         total, done = Tally(), 0
         while not self.stopped.is_set() and (passes is None or done < passes):
             done += 1
+            self._mark()
             try:
                 tally = self.run_once()
             except Exception:  # a worker beside a server must outlive a bad moment
@@ -279,8 +479,45 @@ class Worker:
                 sleep(interval)
         return total
 
+    def _mark(self) -> None:
+        """Open the watch if need be, and note where the database stands before the pass reads it."""
+        if self.watch is None and (self._watch_failed_at is None
+                                   or time.monotonic() - self._watch_failed_at >= WATCH_RETRY):
+            self.watch = CommitWatch.open(self.node.engine)
+            self._watch_failed_at = None if self.watch else time.monotonic()
+        if self.watch is not None:
+            try:
+                self.watch.mark()
+            except Exception:  # noqa: BLE001 - the database went away: poll until it is back
+                log.warning("the commit watch failed; polling only for now", exc_info=True)
+                self._drop_watch(failed=True)
+
+    def _drop_watch(self, failed: bool = False) -> None:
+        if self.watch is not None:
+            try:
+                self.watch.close()
+            except Exception:  # noqa: BLE001 - closing what already broke
+                pass
+            self.watch = None
+        if failed:
+            self._watch_failed_at = time.monotonic()
+
     def _idle(self, interval: float) -> None:
-        self.wake.wait(interval)
+        """Wait ``interval`` seconds, or less: until woken, or until another process commits (the watch)."""
+        deadline = time.monotonic() + interval
+        while not self.wake.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            if self.watch is None:
+                self.wake.wait(left)
+                continue
+            try:
+                if self.watch.wait(min(left, WATCH_TICK), self.wake):
+                    break
+            except Exception:  # noqa: BLE001 - the database went away: poll until it is back
+                log.warning("the commit watch failed; polling only for now", exc_info=True)
+                self._drop_watch(failed=True)
         self.wake.clear()
 
 

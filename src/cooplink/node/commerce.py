@@ -19,7 +19,7 @@ from cooplink.node.outbox import enqueue
 from cooplink.vf import agreements as money
 from cooplink.vf.errors import VFError
 from cooplink.vf.model import Agreement, Claim, ClaimLine, Commitment, Dispute, EconomicEvent, Fulfillment, Payment
-from cooplink.vf.units import Measure, conversion_factor, plain, to_decimal
+from cooplink.vf.units import Measure, conversion_factor, plain, to_decimal, unit_named
 
 DIRECTIONS = ("sale", "purchase")
 ZERO = Decimal(0)
@@ -364,7 +364,9 @@ class CommerceCommands:
         sums = money.totals(claim.lines, claim.currency)
         paid = sum((p.amount for p in rows.payments_of(ledger, claim.id)), ZERO)
         if claim.credits:
-            return ClaimView(claim, sums, paid, ZERO, ZERO, "credit note", tuple(rows.payments_of(ledger, claim.id)))
+            nothing = money.round_money(ZERO, claim.currency)  # 0.00, as every amount of the claim is written
+            return ClaimView(claim, sums, paid, nothing, nothing, "credit note",
+                             tuple(rows.payments_of(ledger, claim.id)))
         credited = -sum((money.totals(c.lines, c.currency).gross for c in rows.claims_where(ledger, credits=claim.id)),
                         ZERO)
         return ClaimView(claim, sums, paid, credited, sums.gross - paid - credited,
@@ -393,8 +395,10 @@ class CommerceCommands:
 
     # disputes -------------------------------------------------------------------------------------------------
     def open_dispute(self, subject: str, reason: str, expected: Measure | Decimal | str,
-                     actual: Measure | Decimal | str) -> Dispute:
-        """A delivery (quantities expected and received) or a claim (amounts expected and billed) is disputed."""
+                     actual: Measure | Decimal | str, adjust_stock: bool = True) -> Dispute:
+        """A delivery (quantities expected and received) or a claim (amounts expected and billed) is disputed. When
+        this node received less than the delivery says, its stock is lowered by the difference in the same
+        transaction (unless ``adjust_stock`` is False): the books hold what is on the shelf."""
         if not (reason and reason.strip()):
             raise VFError("reason", "say what is wrong")
         with self.writing() as ledger:
@@ -405,10 +409,23 @@ class CommerceCommands:
                               subject_kind=kind, reason=reason.strip(), expected=want, actual=got, measure=measure,
                               opened_at=_now(), opened_by=self.agent_id)
             rows.add_dispute(ledger, dispute)
+            if adjust_stock and kind == "delivery" and got < want:
+                self._received_less(ledger, dispute)
             peer = self._dispute_peer(ledger, dispute)
             if peer is not None:
                 self._tell(ledger, peer, "Create", activities.dispute(dispute))
         return dispute
+
+    def _received_less(self, ledger: Ledger, dispute: Dispute) -> None:
+        from cooplink.node.service import RecordEvent  # service imports this module
+
+        event = ledger.event(dispute.subject)
+        if event.receiver != self.agent_id or not event.to_resource_inventoried_as:
+            return  # not goods this node received: nothing of ours to lower
+        missing = Measure(plain(dispute.expected - dispute.actual), unit_named(dispute.measure))
+        self.apply(ledger, self.event_from(ledger, RecordEvent(
+            "lower", missing, resource=event.to_resource_inventoried_as,
+            note=f"received less than delivered ({dispute.reason}); dispute {dispute.id}")))
 
     def _dispute_peer(self, ledger: Ledger, dispute: Dispute):
         """The live peer on the other side of the disputed delivery or claim, if it is one."""

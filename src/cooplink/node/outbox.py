@@ -32,8 +32,12 @@ class OutboxMessage:
 
 
 # Who wants to know, in this process, that messages were committed: a delivery worker running beside the commands
-# (inside `cooplink serve`) sends at once instead of at its next poll. Workers in other processes poll.
+# (inside `cooplink serve`) sends at once instead of at its next poll. Workers in other processes watch the
+# database (link.delivery.CommitWatch): on PostgreSQL, for a NOTIFY on this channel, sent by the transaction that
+# enqueued (PostgreSQL delivers it at commit, and drops it on rollback); on SQLite, for a commit that raised the
+# outbox's newest seq.
 _listeners: list[Callable[[], None]] = []
+NOTIFY_CHANNEL = "cooplink_outbox"
 
 
 def on_commit(listener: Callable[[], None]) -> Callable[[], None]:
@@ -59,8 +63,10 @@ def enqueue(ledger: Ledger, peer: str, target: str, activity: dict) -> str:
         activity = {**activity, "id": activity_id}
     body = json.dumps(activity, ensure_ascii=False, separators=(",", ":"))
     rows.add(ledger, activity_id, peer, target, body, rows.stamp(datetime.now(UTC)))
-    if _notify not in ledger.after_commit:
+    if _notify not in ledger.after_commit:  # the first message of this transaction
         ledger.after_commit.append(_notify)
+        if ledger.connection.dialect.name == "postgresql":
+            ledger.connection.exec_driver_sql(f"NOTIFY {NOTIFY_CHANNEL}")
     return activity_id
 
 
