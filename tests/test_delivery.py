@@ -36,7 +36,8 @@ class Receiver:
     """Peers' inboxes: checks each request's signature against the sender's key, then answers what the test
     scripted for that peer (a status, or an exception to raise), 200 once the script runs out."""
 
-    def __init__(self, node: Node, script: dict[str, list] | None = None):
+    def __init__(self, node: Node, script: dict[str, list] | None = None, runs: bool = False):
+        self.runs = runs  # takes a run of messages as one collection; else refuses it (415), as an old node would
         self.key = keys.load_or_create(node.home, node.base_url)
         self.script = {peer: list(answers) for peer, answers in (script or {}).items()}
         self.received: list[tuple[str, str]] = []  # (peer base URL, activity id), in arrival order
@@ -50,17 +51,35 @@ class Receiver:
         assert signer == self.key.key_id
         assert request.headers["content-type"] == "application/activity+json"
         peer = f"{request.url.scheme}://{request.url.host}:{request.url.port}"
+        document = json.loads(body)
+        if document["type"] == "OrderedCollection" and not self.runs:
+            return httpx.Response(415, text="one activity per request")
         with self.lock:
-            self.received.append((peer, json.loads(body)["id"]))
             self.bodies.append(body)
-            answers = self.script.get(peer) or []
-            answer = answers.pop(0) if answers else 200
+            answers = self.script.setdefault(peer, [])
+            if document["type"] != "OrderedCollection" or _fails_whole(answers[0] if answers else 200):
+                self.received.append((peer, (document.get("orderedItems") or [document])[0]["id"]))
+                answer = answers.pop(0) if answers else 200
+            else:  # a run: each message gets its own scripted answer, in one 200
+                return httpx.Response(200, json={"id": document["id"], "items": [
+                    self._item(peer, item, answers.pop(0) if answers else 200) for item in document["orderedItems"]]})
         if isinstance(answer, Exception):
             raise answer
         return httpx.Response(answer, text="" if answer < 300 else f"scripted {answer}")
 
+    def _item(self, peer: str, item: dict, answer: int) -> dict:
+        self.received.append((peer, item["id"]))
+        if answer < 300:
+            return {"id": item["id"], "status": "applied"}
+        return {"id": item["id"], "status": answer, "field": "scripted", "reason": f"scripted {answer}"}
+
     def ids(self, peer: str) -> list[str]:
         return [activity for who, activity in self.received if who == peer]
+
+
+def _fails_whole(answer) -> bool:
+    """An answer a receiver gives to the whole request, not to one message of a run: down, busy, or not now."""
+    return isinstance(answer, Exception) or answer >= 500 or answer in (408, 425, 429)
 
 
 def worker(node: Node, receiver, clock: Clock, **policy) -> Worker:
@@ -311,10 +330,20 @@ def test_a_worker_beside_the_commands_is_woken_by_their_commit_and_stops_at_once
     assert not background.thread.is_alive() and time.monotonic() - stopping < 5
 
 
-def test_a_run_is_claimed_at_once_and_each_message_is_recorded_before_the_next_is_sent(node: Node):
+def one_at_a_time(handler):
+    """A receiver that takes one activity per request (a run's collection is refused, so it goes one by one)."""
+    def receive(request: httpx.Request) -> httpx.Response:
+        if json.loads(request.read())["type"] == "OrderedCollection":
+            return httpx.Response(415)
+        return handler(request)
+    return receive
+
+
+def test_a_run_is_claimed_at_once_and_one_by_one_each_message_is_recorded_before_the_next(node: Node):
     sent = send(node, X, 5)
     clock, seen = Clock(), []
 
+    @one_at_a_time
     def receiver(request: httpx.Request) -> httpx.Response:
         seen.append([(m.status, m.next_attempt_at is not None) for m in node.outbox()])
         return httpx.Response(200)
@@ -333,6 +362,7 @@ def test_a_lease_half_gone_is_renewed_for_the_rest_of_the_run(node: Node):
     send(node, X, 4)
     clock, ahead = Clock(), []
 
+    @one_at_a_time
     def slow(request: httpx.Request) -> httpx.Response:  # each request takes 20 s of a 60 s lease
         ahead.append(datetime.fromisoformat(_message(node, json.loads(request.read())["id"]).next_attempt_at)
                      - clock.now)
@@ -350,15 +380,15 @@ def _message(node: Node, activity: str):
 
 def test_a_stop_mid_run_gives_the_rest_back_untried(node: Node):
     send(node, X, 5)
-    courier = None
+    courier, calls = None, []
 
+    @one_at_a_time
     def receiver(request: httpx.Request) -> httpx.Response:
-        if len(receiver.calls) == 1:
+        if len(calls) == 1:
             courier.stop()  # asked while the second message is in hand
-        receiver.calls.append(request)
+        calls.append(request)
         return httpx.Response(200)
 
-    receiver.calls = []
     courier = worker(node, receiver, Clock())
     assert courier.run_once().delivered == 2
     assert [(m.status, m.next_attempt_at, m.attempts) for m in node.outbox()] == \
@@ -388,3 +418,37 @@ def test_a_claimed_run_starts_at_the_head_and_stops_before_a_message_not_due(nod
         assert not rows.renew(ledger, [2], later, "2026-01-01T00:03:00.000000+00:00")  # not held by that lease
         rows.release_all(ledger, [1, 2], later)  # only 1 is still held by that lease
         assert [r.next_attempt_at for r in rows.rows(ledger)][:3] == [None, "2026-01-01T00:02:00.000000+00:00", later]
+
+
+# runs as one collection ------------------------------------------------------------------------------------------
+def test_a_run_goes_as_one_signed_collection_and_every_result_is_recorded_at_once(node: Node):
+    sent = send(node, X, 5)
+    receiver = Receiver(node, {X: [200, 422, 200, 200, 200]}, runs=True)
+    tally = worker(node, receiver, Clock()).run_once()
+    assert (tally.delivered, tally.dead) == (4, 1)
+    assert len(receiver.bodies) == 1 and receiver.ids(X) == sent  # one request, in seq order
+    assert status(node) == ["delivered", "dead", "delivered", "delivered", "delivered"]
+    assert "HTTP 422: scripted" in node.outbox()[1].last_error
+
+
+def test_a_run_that_fails_whole_retries_its_head_and_gives_the_rest_back(node: Node):
+    send(node, X, 3)
+    receiver, clock = Receiver(node, {X: [503]}, runs=True), Clock()
+    assert worker(node, receiver, clock, base=5.0).run_once().retried == 1
+    head, *rest = node.outbox()
+    assert (head.status, head.attempts) == ("pending", 1) and datetime.fromisoformat(head.next_attempt_at) > clock.now
+    assert [(m.next_attempt_at, m.attempts) for m in rest] == [(None, 0)] * 2
+    clock.advance(3600)
+    assert worker(node, receiver, clock).run_once().delivered == 3
+
+
+def test_an_answer_that_does_not_account_for_the_run_sends_it_one_by_one(node: Node):
+    send(node, X, 3)
+    answers = []
+
+    def receiver(request: httpx.Request) -> httpx.Response:
+        answers.append(json.loads(request.read())["type"])
+        return httpx.Response(200, json={"items": []})  # a 200 that says nothing of the messages
+
+    assert worker(node, receiver, Clock()).run_once().delivered == 3
+    assert answers == ["OrderedCollection", "Create", "Create", "Create"]

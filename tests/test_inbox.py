@@ -334,3 +334,49 @@ def test_a_rotation_by_a_stranger_for_the_peer_is_refused(link, tmp_path):
     before = snapshot(link.receiver)
     _refused(link, link.post(encoded(statement), key=peers.node_key(stranger)), 403, "actor")
     assert snapshot(link.receiver) == before
+
+
+# a run of activities in one request -------------------------------------------------------------------------------
+def run_of(link: Link, *activities: dict) -> bytes:
+    return encoded({"@context": AS_CONTEXT, "type": "OrderedCollection", "id": f"{SENDER_URL}/batches/1",
+                    "actor": SENDER_URL, "orderedItems": list(activities)})
+
+
+def more(link: Link, quantity: str) -> dict:
+    [event] = link.sender.record(RecordEvent("transfer", quantity, resource="W-A", receiver=link.receiver.base_url))
+    return transfer_activity(link.sender, event, link.receiver.base_url)
+
+
+def test_a_run_is_applied_in_order_and_a_refused_activity_in_it_changes_nothing(link, sale):
+    wrong = more(link, "1 piece")
+    wrong["object"]["receiver"] = "http://127.0.0.1:8077"
+    last = more(link, "2 piece")
+    response = link.post(run_of(link, sale, wrong, last, sale))
+    assert response.status_code == 200, response.text
+    assert [(i["id"], i["status"]) for i in response.json()["items"]] == [
+        (sale["id"], "applied"), (wrong["id"], 422), (last["id"], "applied"), (sale["id"], "duplicate")]
+    assert response.json()["items"][1]["field"] == "object.receiver"
+    assert received_stock(link.receiver) == Decimal(9)
+    with link.receiver.reading() as ledger:
+        assert sorted(r.activity_id for r in rows.inbox_rows(ledger)) == sorted([sale["id"], last["id"]])
+    assert link.receiver.verify().ok
+
+
+@pytest.mark.parametrize("flaw", ["foreign item", "not an activity", "empty", "too long", "foreign collection"])
+def test_a_run_that_is_not_the_senders_own_or_not_well_formed_is_refused_whole(link, sale, flaw):
+    body = json.loads(run_of(link, sale, more(link, "1 piece")))
+    items = body["orderedItems"]
+    if flaw == "foreign item":
+        items[1]["actor"] = "http://127.0.0.1:8077"
+    elif flaw == "not an activity":
+        items[1] = {"id": f"{SENDER_URL}/x"}
+    elif flaw == "empty":
+        body["orderedItems"] = []
+    elif flaw == "too long":
+        body["orderedItems"] = [sale] * 101
+    else:
+        body["id"] = "http://127.0.0.1:8077/batches/1"
+    before = snapshot(link.receiver)
+    response = link.post(encoded(body))
+    assert response.status_code in (400, 403), response.text
+    assert snapshot(link.receiver) == before

@@ -295,3 +295,20 @@ def test_a_short_delivery_may_be_disputed_without_lowering_the_stock(linked):
     [delivery] = linked.b.invoice(number).claim.triggered_by
     linked.b.open_dispute(delivery, "the delivery note says 12", "12 piece", "10 piece", adjust_stock=False)
     assert sum(r.onhand_quantity for r in linked.b.inventory(spec="component")) == 10
+
+
+def test_the_inbox_lists_what_waits_and_for_what(linked):
+    from typer.testing import CliRunner
+
+    from cooplink.cli.main import app
+
+    linked.b.create_order("purchase", A_URL, [OrderLine("component", "1 piece", "2.35")], "EUR")
+    linked.exchange()
+    [waiting] = linked.a.inbox("waiting")
+    assert waiting.type == "Offer" and "not mapped yet" in waiting.note and linked.b.base_url in waiting.peer
+    listed = CliRunner().invoke(app, ["--node", str(linked.a.home), "inbox", "--status", "waiting", "--json"])
+    assert listed.exit_code == 0 and json.loads(listed.output)[0]["activity_id"] == waiting.activity_id
+    linked.a.approve_mapping(linked.b.base_url, linked.b.iri("specs", "component"))
+    assert [m.status for m in linked.a.inbox()] == ["applied"] and linked.a.inbox("waiting") == []
+    with pytest.raises(VFError, match="status"):
+        linked.a.inbox("lost")

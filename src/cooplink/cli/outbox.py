@@ -1,5 +1,6 @@
-"""The outbox from the command line: what is waiting, delivered or dead (`cooplink outbox`), dead letters put
-back (`cooplink outbox retry`), and the delivery worker beside the server (`cooplink deliver`)."""
+"""The inbox and outbox from the command line: what peers sent (`cooplink inbox`), what is waiting, delivered or
+dead (`cooplink outbox`), dead letters put back (`cooplink outbox retry`), and the delivery worker beside the server
+(`cooplink deliver`)."""
 
 import signal
 from typing import Annotated
@@ -31,6 +32,22 @@ def list_outbox(ctx: typer.Context,
     for m in messages:
         table.add_row(str(m.seq), m.status, m.type or "", escape(m.peer), str(m.attempts), m.created_at,
                       m.next_attempt_at or "", escape(m.last_error or ""))
+    console().print(table)
+
+
+def list_inbox(ctx: typer.Context,
+               status: Annotated[str | None, typer.Option(
+                   "--status", help="Only messages in this state: applied, waiting or refused.")] = None,
+               as_json: JsonOption = False):
+    """What peers sent, oldest first: a waiting message says what it waits for (a delivery, a product map to
+    review), a refused one why."""
+    messages = open_node(ctx).inbox(status)
+    if as_json:
+        print_json(messages)
+        return
+    table = Table("activity", "status", "type", "peer", "received", "note")
+    for m in messages:
+        table.add_row(escape(m.activity_id), m.status, m.type, escape(m.peer), m.received_at[:19], escape(m.note or ""))
     console().print(table)
 
 

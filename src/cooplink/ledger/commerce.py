@@ -99,11 +99,13 @@ def fulfillments_of(ledger: Ledger, agreement: Agreement) -> list[Fulfillment]:
 def next_number(ledger: Ledger, series: str) -> int:
     """The next number of a series ("INV-2026"), in the caller's transaction: a rollback gives it back, so the
     sequence has no gaps. The UPDATE locks the series' row (PostgreSQL) until commit."""
-    row = claim_numbers.c.series == series
-    bumped = ledger.connection.execute(update(claim_numbers).where(row).values(last=claim_numbers.c.last + 1))
-    if bumped.rowcount == 0:
+    bumped = ledger.connection.execute(update(claim_numbers).where(claim_numbers.c.series == series)
+                                       .values(last=claim_numbers.c.last + 1).returning(claim_numbers.c.last))
+    number = bumped.scalar()
+    if number is None:
         ledger.connection.execute(claim_numbers.insert().values(series=series, last=1))
-    return ledger.connection.execute(select(claim_numbers.c.last).where(row)).scalar_one()
+        return 1
+    return number
 
 
 def add_claim(ledger: Ledger, claim: Claim) -> None:

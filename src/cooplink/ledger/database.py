@@ -14,7 +14,7 @@ from cooplink.ledger.schema import metadata, settings  # noqa: F401  (metadata: 
 from cooplink.vf.errors import VFError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-HEAD = "0005"  # the newest migration; a test checks it against the migrations folder
+HEAD = "0006"  # the newest migration; a test checks it against the migrations folder
 
 # FULL makes every commit reach the disk before it returns: a committed event survives a power cut.
 # (NORMAL in WAL mode only survives a crash of the process.) benchmarks/bench_ingest.py measures the cost.

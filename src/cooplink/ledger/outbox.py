@@ -138,6 +138,14 @@ def delivered(ledger: Ledger, seq: int, lease: str, at: str) -> bool:
     return updated.rowcount == 1
 
 
+def delivered_all(ledger: Ledger, seqs: list[int], lease: str, at: str) -> int:
+    """Mark a run delivered in one statement; how many were still held by the lease."""
+    updated = ledger.connection.execute(outbox.update().where(
+        outbox.c.seq.in_(seqs), outbox.c.status == "pending", outbox.c.next_attempt_at == lease).values(
+        status="delivered", delivered_at=at, attempts=outbox.c.attempts + 1, next_attempt_at=None, last_error=None))
+    return updated.rowcount
+
+
 def failed(ledger: Ledger, seq: int, lease: str, error: str, retry_at: str | None) -> bool:
     """An attempt that failed: try again at retry_at, or (None) park the message as a dead letter."""
     values = {"attempts": outbox.c.attempts + 1, "last_error": error[:2000], "next_attempt_at": retry_at}

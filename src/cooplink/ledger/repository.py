@@ -6,6 +6,7 @@ BEGIN IMMEDIATE) and cached, so a batch of events on the same resources reads ea
 
 import json
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from decimal import Decimal
 from functools import lru_cache
@@ -277,6 +278,25 @@ class Ledger:
         self._new_resources.clear()
         self._event_rows.clear()
         self._changed_resources.clear()
+
+    @contextmanager
+    def savepoint(self):
+        """A part of the transaction that can fail alone (one activity of a peer's batch): what it gathered is
+        written with it, or dropped with it, and then nothing cached from it is trusted."""
+        self.flush()
+        try:
+            with self.connection.begin_nested():
+                yield self
+                self.flush()
+        except BaseException:
+            self._forget()
+            raise
+
+    def _forget(self) -> None:
+        for cache in (self._resources, self._new_resources, self._changed_resources, self._pending_events,
+                      self._specs, self._process_specs, self._processes):
+            cache.clear()
+        self._event_rows.clear()
 
     def _insert_new(self, table, row: dict, what: str) -> None:
         if self._one(select(table.c.id).where(table.c.id == row["id"])) is not None:

@@ -240,7 +240,9 @@ inbox = Table(
     Column("type", String(40), nullable=False),
     Column("body", Text, nullable=False),
     Column("received_at", String(40), nullable=False),
-    Column("status", String(20), nullable=False),  # applied | waiting (an invoice before its delivery) | refused
+    # applied | waiting (an invoice before its delivery) | refused; indexed: after each applied activity the
+    # waiting ones are looked up
+    Column("status", String(20), nullable=False, index=True),
     Column("note", Text),
 )
 

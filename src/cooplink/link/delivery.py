@@ -27,12 +27,15 @@ How it behaves, and why:
   (see ledger.outbox): a conditional UPDATE of next_attempt_at, which works alike on SQLite and PostgreSQL and
   keeps no transaction open during the request. While a peer's head is leased, other workers skip that peer.
   Half a lease outlives the request (lease > 2 x request timeout); a crashed worker's lease just runs out.
-- Runs: a worker claims a peer's head and the due messages right behind it (up to ``batch``) in one transaction,
-  sends them one by one in seq order, and records each result before sending the next; in that same transaction
-  it renews the lease of the rest of the run once half of it is gone (ledger.outbox). So a message costs one
-  write transaction on the sender, not two; every message is sent with at least half a lease ahead; and a worker
-  killed mid-run sends at most the message in hand twice. A retry, a stop or a peer removed meanwhile gives the
-  rest of the run back untried.
+- Runs: a worker claims a peer's head and the due messages right behind it (up to ``batch``) in one transaction.
+  A run of several goes as one signed ActivityStreams OrderedCollection: the receiver applies its activities in
+  order, in one transaction, each in a savepoint of its own, and answers each one's status; the worker records
+  all the results in one transaction (a refused one becomes a dead letter, the others delivered). So a message
+  costs a fraction of a request and of a commit on both nodes; a worker killed mid-run sends that run again, and
+  the receiver drops what it already applied. If the peer refuses the collection whole (a 4xx), the run goes one by
+  one, in seq order, each result recorded before the next is sent, renewing the lease of the rest once half of it
+  is gone (ledger.outbox): a message the peer cannot take is then parked alone. A retryable failure of the
+  collection is the head's (the rest is given back untried), as are a stop or a peer removed meanwhile.
 - Waking up: a pass runs as soon as a command in this process commits a message (``on_commit``), and, while the
   worker is idle, as soon as another process commits a message (``CommitWatch``: on SQLite, ``PRAGMA
   data_version`` looked at every 10 ms, then the outbox's newest seq; on PostgreSQL a LISTEN on the channel that
@@ -43,8 +46,10 @@ How it behaves, and why:
   receiver's, stay durable.
 """
 
+import json
 import logging
 import random
+import secrets
 import sqlite3
 import threading
 import time
@@ -59,6 +64,7 @@ from sqlalchemy import create_engine, event
 from cooplink.ledger import outbox as rows
 from cooplink.ledger.unit_of_work import UnitOfWork
 from cooplink.link import keys, signatures
+from cooplink.node.activities import AS_CONTEXT
 from cooplink.node.outbox import NOTIFY_CHANNEL, on_commit
 
 log = logging.getLogger("cooplink.delivery")
@@ -83,7 +89,7 @@ class Policy:
     timeout: float = 10.0  # seconds, per connect/read/write of one request
     lease: float = 60.0  # seconds a claimed row is held; half of it is more than a request can take
     burst: int = 500  # messages to one peer per pass, so one busy peer cannot keep the others waiting
-    batch: int = 50  # messages of one peer claimed in one transaction (then sent one by one, in order)
+    batch: int = 50  # messages of one peer claimed in one transaction and sent as one collection, in order
 
 
 @dataclass(frozen=True)
@@ -125,6 +131,27 @@ def classify(response: httpx.Response | None, error: Exception | None = None) ->
     if 400 <= status < 500 and status not in RETRYABLE_4XX:
         return Outcome("dead", answer)
     return Outcome("retry", answer, _retry_after(response))
+
+
+def _item_outcomes(response: httpx.Response, run: list) -> list[Outcome] | None:
+    """Each message's outcome from the peer's answer to a collection: its status (applied, duplicate, waiting:
+    delivered), or the 4xx it refused that one with (dead); None if the answer does not account for the run."""
+    try:
+        items = response.json()["items"]
+        outcomes = []
+        for row, item in zip(run, items, strict=True):
+            if item["id"] != json.loads(row.body)["id"]:
+                return None
+            status = item["status"]
+            if isinstance(status, str):
+                outcomes.append(Outcome("delivered"))
+            elif isinstance(status, int) and 400 <= status < 500 and status not in RETRYABLE_4XX:
+                outcomes.append(Outcome("dead", f"HTTP {status}: {item.get('field')}: {item.get('reason')}"))
+            else:
+                return None
+        return outcomes
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -381,7 +408,13 @@ class Worker:
             return run, lease, rows.peer_removed(ledger, peer)
 
     def _send_run(self, peer: str, run: list, lease: str, removed: bool, breaker: Breaker, tally: Tally) -> bool:
-        """Send a claimed run in seq order, recording each result as it comes; True if all of it went."""
+        """Send a claimed run in seq order: as one signed collection when it holds several messages (the peer applies
+        them in one transaction, in order), else, or when the peer will not take the collection, one by one,
+        recording each result as it comes; True if all of it went."""
+        if not removed and len(run) > 1 and not self.stopped.is_set():
+            sent = self._send_batch(peer, run, lease, breaker, tally)
+            if sent is not None:
+                return sent
         for i, row in enumerate(run):
             rest = [later.seq for later in run[i + 1:]]
             if self.stopped.is_set():
@@ -391,6 +424,47 @@ class Worker:
             lease = self._record(peer, row, lease, outcome, breaker, tally, rest)
             if lease is None:
                 return False
+        return True
+
+    def _send_batch(self, peer: str, run: list, lease: str, breaker: Breaker, tally: Tally) -> bool | None:
+        """The run as one OrderedCollection; None when the peer refused it whole (then it goes one by one, so a
+        message it cannot take is found and parked alone)."""
+        if any(row.target != run[0].target for row in run):
+            return None
+        collection = {"@context": AS_CONTEXT, "type": "OrderedCollection", "totalItems": len(run),
+                      "id": f"{self.node.base_url}/batches/{secrets.token_hex(16)}", "actor": self.node.base_url,
+                      "orderedItems": [json.loads(row.body) for row in run]}
+        body = json.dumps(collection, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        headers = {**signatures.sign(self.key, "POST", run[0].target, body), "Content-Type": CONTENT_TYPE}
+        try:
+            response = self.client.post(run[0].target, content=body, headers=headers)
+        except httpx.HTTPError as error:
+            response, failure = None, error
+        else:
+            failure = None
+        whole = classify(response, failure)
+        if whole.kind == "retry":  # the peer is away or busy: the head waits for its retry, the rest behind it
+            self._record(peer, run[0], lease, whole, breaker, tally, [row.seq for row in run[1:]])
+            return False
+        outcomes = _item_outcomes(response, run) if response.status_code == 200 else None
+        if outcomes is None:
+            return None
+        return self._record_batch(run, lease, outcomes, breaker, tally)
+
+    def _record_batch(self, run: list, lease: str, outcomes: list[Outcome], breaker: Breaker, tally: Tally) -> bool:
+        """Every message's result in one transaction (each was applied, or refused for good, by the peer)."""
+        went = [row.seq for row, outcome in zip(run, outcomes) if outcome.kind == "delivered"]
+        with UnitOfWork(self.engine) as ledger:
+            kept = rows.delivered_all(ledger, went, lease, rows.stamp(self.clock())) if went else 0
+            for row, outcome in zip(run, outcomes):
+                if outcome.kind != "delivered":
+                    self._count(row, outcome, None, rows.failed(ledger, row.seq, lease, outcome.error or "", None),
+                                tally)
+        tally.add("delivered", kept)
+        if kept < len(went):  # the lease ran out and another worker took some of the run
+            tally.lost += len(went) - kept
+            log.warning("outbox: %s results not recorded, their lease ran out", len(went) - kept)
+        breaker.succeeded()
         return True
 
     def _give_back(self, seqs: list[int], lease: str) -> None:
@@ -436,15 +510,18 @@ class Worker:
             breaker.failed(now, self.policy)
         else:
             breaker.succeeded()  # 2xx or a 4xx: the peer is up and answering
+        self._count(row, outcome, retry_at, kept, tally)
+        return renewed if go_on else None
+
+    def _count(self, row, outcome: Outcome, retry_at: str | None, kept: bool, tally: Tally) -> None:
         if not kept:
             tally.lost += 1
             log.warning("outbox %s: lease ran out before the result was recorded", row.seq)
-        else:
-            kind = "dead" if outcome.kind == "retry" and retry_at is None else outcome.kind
-            tally.add(_COUNTED[kind])
-            if kind != "delivered":
-                log.info("outbox %s to %s: %s (%s)", row.seq, row.target, kind, outcome.error)
-        return renewed if go_on else None
+            return
+        kind = "dead" if outcome.kind == "retry" and retry_at is None else outcome.kind
+        tally.add(_COUNTED[kind])
+        if kind != "delivered":
+            log.info("outbox %s to %s: %s (%s)", row.seq, row.target, kind, outcome.error)
 
     def _retry_at(self, row, outcome: Outcome, now: datetime) -> str | None:
         """When to try again; None when the message has had its attempts or its time and becomes a dead letter."""

@@ -78,50 +78,85 @@ def handles(kind: str):
     return register
 
 
+BATCH_LIMIT = 100  # activities in one signed OrderedCollection
+
+
 def receive(node, method: str, url: str, headers: dict[str, str], body: bytes, now=None) -> Outcome:
-    """Verify, check and apply one inbound request; never raises for what a peer can send."""
+    """Verify, check and apply one inbound request, an activity or an OrderedCollection of them (a sender's run of
+    messages, signed once and applied in one transaction, each activity in a savepoint of its own); never raises for
+    what a peer can send."""
     try:
-        activity = _accepted(node, method, url, headers, body, now)
-        return _apply(node, activity, body)
+        signed = signer(node, method, url, headers, body, now)
+        document = parse(body)
+        if document["type"] == "OrderedCollection":
+            return _apply_batch(node, [_accepted(item, signed) for item in _items(document, signed.peer)],
+                                document["id"])
+        return _apply_one_alone(node, _accepted(document, signed))
     except SignatureRefused as refusal:
         return Outcome(refusal.status, {"field": "Signature", "reason": refusal.reason})
     except Refused as refusal:
         return Outcome(refusal.status, {"field": refusal.field, "reason": refusal.reason})
-    except VFError as error:  # the node refused the effect (e.g. a unit that does not fit): nothing was recorded
-        return Outcome(422, {"field": error.field, "reason": error.reason})
 
 
-def _accepted(node, method, url, headers, body, now) -> Activity:
-    signed = signer(node, method, url, headers, body, now)
-    activity = Activity(parse(body), signed.peer, signed.key_id)
+def _accepted(document: dict, signed) -> Activity:
+    activity = Activity(document, signed.peer, signed.key_id)
     check_speaks_for_itself(activity)
     if activity.type not in handlers:
         raise Refused(422, "type", f"this node does not take {activity.type!r} activities")
     return activity
 
 
-def _apply(node, activity: Activity, body: bytes) -> Outcome:
+def _items(collection: dict, peer: str) -> list[dict]:
+    items = collection.get("orderedItems")
+    if not isinstance(items, list) or not 0 < len(items) <= BATCH_LIMIT:
+        raise Refused(400, "orderedItems", f"a list of 1 to {BATCH_LIMIT} activities")
+    if collection["actor"].rstrip("/") != peer or not collection["id"].startswith(peer + "/"):
+        raise Refused(403, "actor", f"a collection sent by {peer} is its own, under its URL")
+    return [shape(item, f"orderedItems[{i}]") for i, item in enumerate(items)]
+
+
+def _apply_one_alone(node, activity: Activity) -> Outcome:
+    """One activity, in a transaction of its own: refused, it records nothing (the answer carries the status)."""
+    [result] = _apply_batch(node, [activity], activity.id).body["items"]
+    if isinstance(result["status"], int):
+        return Outcome(result["status"], {"field": result["field"], "reason": result["reason"]})
+    return Outcome(200, result)
+
+
+def _apply_batch(node, activities: list[Activity], batch_id: str) -> Outcome:
+    with node.writing() as ledger:
+        if rows.live_key(ledger, activities[0].key_id) is None:  # removed or rotated since the signature check
+            raise Refused(403, "Signature", f"no pinned peer key {activities[0].key_id!r}")
+        results = [_apply(node, ledger, activity) for activity in activities]
+        if any(result["status"] == "applied" for result in results):
+            rerun_waiting(node, ledger)  # once for the run: what waited may have come in any of its activities
+    return Outcome(200, {"id": batch_id, "items": results})
+
+
+def _apply(node, ledger, activity: Activity) -> dict:
+    """The inbox row and the effect, in a savepoint: a refusal (its HTTP status in the result) or a concurrent copy
+    (PostgreSQL: it meets this one's row on its primary key) undo this activity's part only."""
+    if rows.received(ledger, activity.id) is not None:
+        return _duplicate(activity)
     try:
-        with node.writing() as ledger:
-            if rows.received(ledger, activity.id) is not None:
-                return _duplicate(activity)
-            if rows.live_key(ledger, activity.key_id) is None:  # removed or rotated since the signature check
-                raise Refused(403, "Signature", f"no pinned peer key {activity.key_id!r}")
-            rows.record_received(ledger, activity.id, activity.peer, activity.type[:40], body.decode("utf-8"),
-                                 _now(), "applied")
+        with ledger.savepoint():
+            rows.record_received(ledger, activity.id, activity.peer, activity.type[:40],
+                                 json.dumps(activity.body, default=str, ensure_ascii=False), _now(), "applied")
             try:
                 handlers[activity.type](node, ledger, activity)
                 status = "applied"
-                rerun_waiting(node, ledger)
             except Waiting as wait:
                 status = "waiting"
                 rows.set_status(ledger, activity.id, status, wait.reason)
-    except IntegrityError:  # the same activity, applied by a concurrent delivery (PostgreSQL)
-        with node.reading() as ledger:
-            if rows.received(ledger, activity.id) is None:
-                raise
+    except Refused as refusal:
+        return {"id": activity.id, "status": refusal.status, "field": refusal.field, "reason": refusal.reason}
+    except VFError as error:  # the node refused the effect (e.g. a unit that does not fit)
+        return {"id": activity.id, "status": 422, "field": error.field, "reason": error.reason}
+    except IntegrityError:
+        if rows.received(ledger, activity.id) is None:
+            raise
         return _duplicate(activity)
-    return Outcome(200, {"id": activity.id, "status": status})
+    return {"id": activity.id, "status": status}
 
 
 def rerun_waiting(node, ledger) -> None:
@@ -142,7 +177,7 @@ def rerun_waiting(node, ledger) -> None:
 def _retried(node, ledger, row) -> tuple[str, str | None]:
     activity = Activity(parse(row.body.encode("utf-8")), row.peer, "")
     try:
-        with ledger.connection.begin_nested():  # a refusal undoes this activity's part only
+        with ledger.savepoint():  # a refusal undoes this activity's part only
             try:
                 handlers[activity.type](node, ledger, activity)
                 return "applied", None
@@ -154,8 +189,8 @@ def _retried(node, ledger, row) -> tuple[str, str | None]:
         return "refused", f"{error.field}: {error.reason}"
 
 
-def _duplicate(activity: Activity) -> Outcome:
-    return Outcome(200, {"id": activity.id, "status": "duplicate"})
+def _duplicate(activity: Activity) -> dict:
+    return {"id": activity.id, "status": "duplicate"}
 
 
 def _now() -> str:
@@ -164,21 +199,27 @@ def _now() -> str:
 
 # reading the body ----------------------------------------------------------------------------------------------------
 def parse(body: bytes) -> dict:
-    """The activity as JSON-LD in its compacted ActivityStreams form; Refused(400) if it is not one."""
+    """The activity (or collection of them) as JSON-LD in its compacted ActivityStreams form; Refused(400) if it is
+    not one."""
     try:
         document = json.loads(body.decode("utf-8"), parse_float=Decimal)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise Refused(400, "body", f"not valid JSON: {error}") from None
+    return shape(document)
+
+
+def shape(document, where: str = "") -> dict:
+    prefix = f"{where}." if where else ""
     if not isinstance(document, dict):
-        raise Refused(400, "body", "an activity is a JSON object")
+        raise Refused(400, where or "body", "an activity is a JSON object")
     context = document.get("@context")
     if AS_CONTEXT not in (context if isinstance(context, list) else [context]):
-        raise Refused(400, "@context", f"an ActivityStreams activity names {AS_CONTEXT}")
+        raise Refused(400, f"{prefix}@context", f"an ActivityStreams activity names {AS_CONTEXT}")
     for name in ("id", "type", "actor"):
         if not isinstance(document.get(name), str) or not document[name].strip():
-            raise Refused(400, name, "missing, or not a string")
+            raise Refused(400, prefix + name, "missing, or not a string")
     if not document["id"].startswith(("http://", "https://")):
-        raise Refused(400, "id", "an activity's id is an http(s) IRI")
+        raise Refused(400, f"{prefix}id", "an activity's id is an http(s) IRI")
     return document
 
 
@@ -266,11 +307,12 @@ def claim_received(node, ledger, peer: str, thing: dict) -> None:
     _to_this_node(node, thing, "the invoice")
     credits = thing.get("credits")
     triggers = _iris(thing.get("triggeredBy"), "object.triggeredBy") if not credits else ()
-    missing = [event for event in triggers if ledger.event(event) is None]
+    held = {event: ledger.event(event) for event in triggers}
+    missing = [event for event, found in held.items() if found is None]
     if missing:
         raise Waiting(f"object.triggeredBy: delivery {missing[0]} has not arrived yet")
-    for event in triggers:
-        if ledger.event(event).provider != peer:
+    for event, found in held.items():
+        if found.provider != peer:
             raise Refused(403, "object.triggeredBy", f"{event} is not a delivery from {peer}")
     if credits is not None and not isinstance(credits, str):
         raise Refused(400, "object.credits", "the IRI of the invoice it credits")

@@ -237,7 +237,8 @@ class CommerceCommands:
 
     def _tell(self, ledger: Ledger, peer, kind: str, thing: dict | str, **extra) -> None:
         """Write the activity for the peer into the outbox, in the caller's transaction."""
-        enqueue(ledger, peer.id, peer.inbox, activities.activity(kind, self.agent_id, peer.id, thing, **extra))
+        enqueue(ledger, peer.id, peer.inbox, {"id": self.new_iri("activities"),
+                                              **activities.activity(kind, self.agent_id, peer.id, thing, **extra)})
 
     def _spec_namer(self, ledger: Ledger, peer: str):
         """How messages to ``peer`` name a specification of ours: as the peer's own when we mapped it from one,
@@ -300,7 +301,7 @@ class CommerceCommands:
                           lines=lines, triggered_by=tuple(sorted({f.event for f in claimed})), note=note)
             rows.add_claim(ledger, claim)
             self._tell_invoiced(ledger, agreement, claim)
-            return self._claim_view(ledger, claim)
+            return _new_claim_view(claim)
 
     def record_bill(self, order: str, number: str, deliveries: list[str] | None = None,
                     issued_on: date | None = None, note: str | None = None) -> ClaimView:
@@ -518,6 +519,13 @@ class CommerceCommands:
         rows.add_claim(ledger, claim)
         self._tell_invoiced(ledger, agreement, claim)
         return claim
+
+
+def _new_claim_view(claim: Claim) -> ClaimView:
+    """A claim just written: nothing paid or credited yet (no need to ask the database)."""
+    sums = money.totals(claim.lines, claim.currency)
+    nothing = money.round_money(ZERO, claim.currency)
+    return ClaimView(claim, sums, nothing, nothing, sums.gross, money.status(sums.gross, ZERO), ())
 
 
 def live_peer(ledger: Ledger, agent: str):

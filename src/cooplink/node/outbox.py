@@ -1,6 +1,6 @@
 """The transactional outbox, service side: what a command must tell a peer is written in the command's own
 transaction (``enqueue``), so the message exists if and only if the command's records do. Sending is
-link.delivery's job; this layer never speaks HTTP.
+link.delivery's job; this layer never speaks HTTP. (The inbox's list, for people, is here too.)
 
 A message is serialised once, here: the stored bytes are what is signed and sent, on every attempt.
 """
@@ -11,9 +11,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from cooplink.ledger import federation
 from cooplink.ledger import outbox as rows
 from cooplink.ledger.repository import Ledger
 from cooplink.vf.errors import VFError
+
+
+@dataclass(frozen=True)
+class InboxMessage:
+    activity_id: str
+    peer: str
+    type: str
+    status: str  # applied | waiting | refused
+    received_at: str
+    note: str | None  # what a waiting one waits for, or why it was refused
+
+
+INBOX_STATUSES = ("applied", "waiting", "refused")
 
 
 @dataclass(frozen=True)
@@ -96,6 +110,14 @@ class OutboxCommands:
             raise VFError("status", f"must be one of {', '.join(rows.STATUSES)}, not {status!r}")
         with self.reading() as ledger:
             return [_message(r) for r in rows.rows(ledger, status, limit)]
+
+    def inbox(self, status: str | None = None) -> list[InboxMessage]:
+        """What peers sent, oldest first: applied, waiting (with what it waits for) or refused (with why)."""
+        if status is not None and status not in INBOX_STATUSES:
+            raise VFError("status", f"must be one of {', '.join(INBOX_STATUSES)}, not {status!r}")
+        with self.reading() as ledger:
+            return [InboxMessage(r.activity_id, r.peer, r.type, r.status, r.received_at, r.note)
+                    for r in federation.inbox_rows(ledger) if status in (None, r.status)]
 
     def outbox_counts(self) -> dict[str, int]:
         with self.reading() as ledger:

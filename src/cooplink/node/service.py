@@ -127,7 +127,9 @@ class Node(ModuleCommands, TokenCommands, OutboxCommands, CommerceCommands, Mapp
     # identifiers ------------------------------------------------------------------------------------------------
     def new_iri(self, kind: str) -> str:
         """A fresh IRI under this node's base URL, never reused."""
-        token = secrets.token_hex(16 if kind == "events" else 5)  # 128 random bits: never met twice
+        # events and activities: 128 random bits, never met twice (a reused activity id would be dropped as a
+        # duplicate by the peer)
+        token = secrets.token_hex(16 if kind in ("events", "activities") else 5)
         return f"{self.base_url}/{kind}/{token}"
 
     def iri(self, kind: str, ref: str | None) -> str | None:
