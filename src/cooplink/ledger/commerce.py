@@ -3,7 +3,7 @@ read and written inside the caller's transaction."""
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from cooplink.ledger.repository import Ledger
 from cooplink.ledger.schema import (
@@ -21,13 +21,24 @@ from cooplink.vf.model import Agreement, Claim, ClaimLine, Commitment, Dispute, 
 from cooplink.vf.units import Measure, unit_named
 
 
+# The statements a sale runs for each order, invoice and bill, built once (SQLAlchemy then skips building them and
+# their cache keys on every call: a good part of a command's time).
+_AGREEMENT = select(agreements).where(agreements.c.id == bindparam("id"))
+_LINES = select(commitments).where(commitments.c.clause_of == bindparam("id")).order_by(commitments.c.position)
+_FULFILLMENTS = (select(fulfillments).where(fulfillments.c.commitment.in_(bindparam("ids", expanding=True)))
+                 .order_by(fulfillments.c.commitment, fulfillments.c.event))
+_CLAIMED = select(claim_triggers).where(claim_triggers.c.event.in_(bindparam("ids", expanding=True)))
+_NEXT_NUMBER = (update(claim_numbers).where(claim_numbers.c.series == bindparam("_series"))
+                .values(last=claim_numbers.c.last + 1).returning(claim_numbers.c.last))
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat()
 
 
 # orders -------------------------------------------------------------------------------------------------------------
 def add_agreement(ledger: Ledger, agreement: Agreement) -> None:
-    ledger.connection.execute(agreements.insert().values(
+    ledger.connection.execute(agreements.insert(), dict(
         id=agreement.id, direction=agreement.direction, counterparty=agreement.counterparty,
         currency=agreement.currency, payment_terms_days=agreement.payment_terms_days,
         created_on=agreement.created_on.isoformat(), name=agreement.name, note=agreement.note,
@@ -52,11 +63,10 @@ def _commitment(row) -> Commitment:
 
 
 def agreement(ledger: Ledger, agreement_id: str) -> Agreement | None:
-    row = ledger.connection.execute(select(agreements).where(agreements.c.id == agreement_id)).first()
+    row = ledger.connection.execute(_AGREEMENT, {"id": agreement_id}).first()
     if row is None:
         return None
-    found = ledger.connection.execute(select(commitments).where(commitments.c.clause_of == agreement_id)
-                                      .order_by(commitments.c.position))
+    found = ledger.connection.execute(_LINES, {"id": agreement_id})
     return Agreement(id=row.id, direction=row.direction, counterparty=row.counterparty, currency=row.currency,
                      payment_terms_days=row.payment_terms_days, created_on=date.fromisoformat(row.created_on),
                      commitments=tuple(_commitment(c) for c in found), name=row.name, note=row.note,
@@ -82,34 +92,30 @@ def agreement_ids(ledger: Ledger, direction: str | None = None) -> list[str]:
 
 # fulfilments --------------------------------------------------------------------------------------------------------
 def add_fulfillment(ledger: Ledger, fulfillment: Fulfillment) -> None:
-    ledger.connection.execute(fulfillments.insert().values(
+    ledger.connection.execute(fulfillments.insert(), dict(
         event=fulfillment.event, commitment=fulfillment.commitment, quantity=fulfillment.quantity.value))
 
 
 def fulfillments_of(ledger: Ledger, agreement: Agreement) -> list[Fulfillment]:
     """Every fulfilment of the agreement's commitments, in its lines' units."""
     units = {c.id: c.resource_quantity.unit for c in agreement.lines}
-    query = (select(fulfillments).where(fulfillments.c.commitment.in_(list(units)))
-             .order_by(fulfillments.c.commitment, fulfillments.c.event))
     return [Fulfillment(r.event, r.commitment, Measure(r.quantity, units[r.commitment]))
-            for r in ledger.connection.execute(query)]
+            for r in ledger.connection.execute(_FULFILLMENTS, {"ids": list(units)})]
 
 
 # claims -------------------------------------------------------------------------------------------------------------
 def next_number(ledger: Ledger, series: str) -> int:
     """The next number of a series ("INV-2026"), in the caller's transaction: a rollback gives it back, so the
     sequence has no gaps. The UPDATE locks the series' row (PostgreSQL) until commit."""
-    bumped = ledger.connection.execute(update(claim_numbers).where(claim_numbers.c.series == series)
-                                       .values(last=claim_numbers.c.last + 1).returning(claim_numbers.c.last))
-    number = bumped.scalar()
+    number = ledger.connection.execute(_NEXT_NUMBER, {"_series": series}).scalar()
     if number is None:
-        ledger.connection.execute(claim_numbers.insert().values(series=series, last=1))
+        ledger.connection.execute(claim_numbers.insert(), dict(series=series, last=1))
         return 1
     return number
 
 
 def add_claim(ledger: Ledger, claim: Claim) -> None:
-    ledger.connection.execute(claims.insert().values(
+    ledger.connection.execute(claims.insert(), dict(
         id=claim.id, number=claim.number, direction=claim.direction, agreement=claim.agreement,
         provider=claim.provider, receiver=claim.receiver, currency=claim.currency,
         issued_on=claim.issued_on.isoformat(), due_on=claim.due_on.isoformat(), credits=claim.credits,
@@ -128,8 +134,7 @@ def claimed(ledger: Ledger, event_ids: list[str]) -> dict[str, str]:
     """Which of these delivery events a claim was triggered by already: event → claim."""
     if not event_ids:
         return {}
-    query = select(claim_triggers).where(claim_triggers.c.event.in_(event_ids))
-    return {r.event: r.claim for r in ledger.connection.execute(query)}
+    return {r.event: r.claim for r in ledger.connection.execute(_CLAIMED, {"ids": event_ids})}
 
 
 def claim(ledger: Ledger, claim_id: str) -> Claim | None:
@@ -173,7 +178,7 @@ def _claim(ledger: Ledger, row) -> Claim:
 
 # payments -----------------------------------------------------------------------------------------------------------
 def add_payment(ledger: Ledger, payment: Payment) -> None:
-    ledger.connection.execute(payments.insert().values(
+    ledger.connection.execute(payments.insert(), dict(
         id=payment.id, settles=payment.settles, provider=payment.provider, receiver=payment.receiver,
         amount=payment.amount, currency=payment.currency, paid_on=payment.paid_on.isoformat(), note=payment.note,
         recorded_at=_now()))
@@ -193,7 +198,7 @@ def lock_claim(ledger: Ledger, claim_id: str) -> None:
 
 # disputes -----------------------------------------------------------------------------------------------------------
 def add_dispute(ledger: Ledger, dispute: Dispute) -> None:
-    ledger.connection.execute(disputes.insert().values(
+    ledger.connection.execute(disputes.insert(), dict(
         id=dispute.id, subject=dispute.subject, subject_kind=dispute.subject_kind, reason=dispute.reason,
         expected=dispute.expected, actual=dispute.actual, measure=dispute.measure,
         opened_at=dispute.opened_at.isoformat(), opened_by=dispute.opened_by))

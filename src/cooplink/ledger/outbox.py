@@ -32,7 +32,7 @@ def stamp(moment: datetime) -> str:
 
 def add(ledger: Ledger, activity_id: str, peer: str, target: str, body: str, created_at: str) -> int:
     """A new pending message; its seq (the order messages to a peer are sent in)."""
-    result = ledger.connection.execute(outbox.insert().values(
+    result = ledger.connection.execute(outbox.insert(), dict(
         activity_id=activity_id, peer=peer, target=target, body=body, created_at=created_at, status="pending",
         attempts=0))
     return result.inserted_primary_key[0]

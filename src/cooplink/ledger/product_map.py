@@ -3,15 +3,25 @@ written inside the caller's transaction."""
 
 import json
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from cooplink.ledger.repository import Ledger
 from cooplink.ledger.schema import mapping_reviews, product_maps
 
+# Read for every line of every message in and out: built once (see ledger.commerce).
+_OURS = select(product_maps.c.our_spec).where(product_maps.c.peer == bindparam("peer"),
+                                              product_maps.c.their_spec == bindparam("theirs"))
+_THEIRS = select(product_maps.c.their_spec).where(product_maps.c.peer == bindparam("peer"),
+                                                  product_maps.c.our_spec == bindparam("ours"))
+
 
 def mapped(ledger: Ledger, peer: str, their_spec: str) -> str | None:
-    return ledger.connection.execute(select(product_maps.c.our_spec).where(
-        product_maps.c.peer == peer, product_maps.c.their_spec == their_spec)).scalar()
+    return ledger.connection.execute(_OURS, {"peer": peer, "theirs": their_spec}).scalar()
+
+
+def mapped_from(ledger: Ledger, peer: str, our_spec: str) -> list[str]:
+    """The peer's specifications mapped to this one of ours."""
+    return list(ledger.connection.execute(_THEIRS, {"peer": peer, "ours": our_spec}).scalars())
 
 
 def learn(ledger: Ledger, peer: str, their_spec: str, our_spec: str, now: str) -> None:
@@ -19,7 +29,7 @@ def learn(ledger: Ledger, peer: str, their_spec: str, our_spec: str, now: str) -
     where = (product_maps.c.peer == peer) & (product_maps.c.their_spec == their_spec)
     changed = ledger.connection.execute(product_maps.update().where(where).values(our_spec=our_spec, learned_at=now))
     if changed.rowcount == 0:
-        ledger.connection.execute(product_maps.insert().values(peer=peer, their_spec=their_spec, our_spec=our_spec,
+        ledger.connection.execute(product_maps.insert(), dict(peer=peer, their_spec=their_spec, our_spec=our_spec,
                                                                learned_at=now))
 
 
@@ -52,7 +62,7 @@ def ask(ledger: Ledger, peer: str, their_spec: str, name: str | None, classified
         suggestion: str | None, now: str) -> None:
     """Queue the peer's specification for review, once: a later message naming it finds the row there."""
     if review(ledger, peer, their_spec) is None:
-        ledger.connection.execute(mapping_reviews.insert().values(
+        ledger.connection.execute(mapping_reviews.insert(), dict(
             peer=peer, their_spec=their_spec, name=name, classified_as=json.dumps(classified_as), unit=unit,
             suggestion=suggestion, first_seen_at=now))
 

@@ -23,6 +23,10 @@ from cooplink.vf.model import (Agent, EconomicEvent, EconomicResource, Process, 
 
 _RESOURCE_UPDATE = resources.update().where(resources.c.id == bindparam("_id")).values(
     {c.name: bindparam(c.name) for c in resources.c if c.name != "id"})
+# Read by nearly every command and message: built once (SQLAlchemy then skips building them and their cache keys).
+_SETTING = select(settings.c.value).where(settings.c.key == bindparam("key"))
+_SPEC = select(resource_specifications).where(resource_specifications.c.id == bindparam("id"))
+_EVENT = select(events).where(events.c.id == bindparam("id"))
 
 
 class Ledger:
@@ -43,13 +47,13 @@ class Ledger:
 
     # settings ---------------------------------------------------------------------------------------------------
     def setting(self, key: str, default: str | None = None) -> str | None:
-        row = self._one(select(settings.c.value).where(settings.c.key == key))
+        row = self.connection.execute(_SETTING, {"key": key}).first()
         return default if row is None else row.value
 
     def set_setting(self, key: str, value: str) -> None:
         updated = self.connection.execute(settings.update().where(settings.c.key == key).values(value=value))
         if updated.rowcount == 0:
-            self.connection.execute(settings.insert().values(key=key, value=value))
+            self.connection.execute(settings.insert(), dict(key=key, value=value))
 
     def all_settings(self) -> dict[str, str]:
         return {row.key: row.value for row in self.connection.execute(select(settings))}
@@ -71,7 +75,7 @@ class Ledger:
 
     def spec(self, spec_id: str) -> ResourceSpecification | None:
         if spec_id not in self._specs:
-            row = self._one(select(resource_specifications).where(resource_specifications.c.id == spec_id))
+            row = self.connection.execute(_SPEC, {"id": spec_id}).first()
             self._specs[spec_id] = row and mapping.spec_from(row)
         return self._specs[spec_id]
 
@@ -178,8 +182,8 @@ class Ledger:
     def event(self, event_id: str) -> EconomicEvent | None:
         if event_id in self._pending_events:
             return self._pending_events[event_id]
-        found = self._events_where(events.c.id == event_id)
-        return found[0] if found else None
+        row = self.connection.execute(_EVENT, {"id": event_id}).first()
+        return row and mapping.event_from(row)
 
     def is_corrected(self, event_id: str) -> bool:
         if any(e.corrects == event_id for e in self._pending_events.values()):
@@ -228,7 +232,7 @@ class Ledger:
         for name, value in stored.items():
             key = (attributes.c.owner_kind == owner) & (attributes.c.owner_id == owner_id) & (attributes.c.name == name)
             if self.connection.execute(attributes.update().where(key).values(value=value)).rowcount == 0:
-                self.connection.execute(attributes.insert().values(owner_kind=owner, owner_id=owner_id, name=name,
+                self.connection.execute(attributes.insert(), dict(owner_kind=owner, owner_id=owner_id, name=name,
                                                                    value=value))
 
     def attributes_of(self, owner: str, owner_id: str) -> dict:
@@ -301,7 +305,7 @@ class Ledger:
     def _insert_new(self, table, row: dict, what: str) -> None:
         if self._one(select(table.c.id).where(table.c.id == row["id"])) is not None:
             raise VFError("@id", f"a {what} {row['id']!r} already exists")
-        self.connection.execute(table.insert().values(row))
+        self.connection.execute(table.insert(), row)
 
 
 def _insert_many(connection: Connection, table, rows: list[dict]) -> None:

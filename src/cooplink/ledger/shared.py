@@ -68,7 +68,7 @@ def add_grant(ledger: Ledger, peer: str, scope: str, granted_at: str) -> bool:
     """False when the peer holds it already."""
     if has_grant(ledger, peer, scope):
         return False
-    ledger.connection.execute(peer_grants.insert().values(peer=peer, scope=scope, granted_at=granted_at))
+    ledger.connection.execute(peer_grants.insert(), dict(peer=peer, scope=scope, granted_at=granted_at))
     return True
 
 

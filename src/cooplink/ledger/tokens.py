@@ -7,7 +7,7 @@ from cooplink.ledger.schema import api_tokens
 
 
 def add_token(ledger: Ledger, token_id: str, name: str, role: str, token_hash: str, created_at: str) -> None:
-    ledger.connection.execute(api_tokens.insert().values(
+    ledger.connection.execute(api_tokens.insert(), dict(
         id=token_id, name=name, role=role, token_hash=token_hash, created_at=created_at))
 
 

@@ -115,8 +115,8 @@ class MappingCommands:
 
     def their_spec_for(self, ledger: Ledger, peer: str, our_spec: str) -> str | None:
         """The peer's specification ours is mapped from, when exactly one is: what to name in a message to it."""
-        found = {r.their_spec for r in rows.maps(ledger, peer) if r.our_spec == our_spec}
-        return found.pop() if len(found) == 1 else None
+        found = rows.mapped_from(ledger, peer, our_spec)
+        return found[0] if len(found) == 1 else None
 
     # ----------------------------------------------------------------------------------------------------------
     def _learn(self, ledger: Ledger, peer: str, their_spec: str, our_spec: str) -> ProductMap:
