@@ -324,14 +324,15 @@ class Served:
 
 
 @contextlib.contextmanager
-def serving(seller: Node, buyer: Node, folder):
+def serving(seller: Node, buyer: Node, folder, *more: Node):
+    """Served: seller, buyer (and any more nodes) each behind its own `cooplink serve`, stopped at the end."""
     processes = []
     try:
-        for node in (seller, buyer):
+        for node in (seller, buyer, *more):
             port = node.base_url.rsplit(":", 1)[1]
             processes.append(start_cooplink(node.home, folder / f"{node.home.name}.log", "serve", "--port", port,
                                             "--log-level", "warning", "--no-deliver"))
-        for node, process in zip((seller, buyer), processes):
+        for node, process in zip((seller, buyer, *more), processes):
             wait_until_up(node.base_url, process, folder / f"{node.home.name}.log")
         served = Served(seller, buyer)
         yield served

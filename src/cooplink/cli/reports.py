@@ -9,6 +9,7 @@ from rich.markup import escape
 
 from cooplink.cli.common import JsonOption, console, open_node, print_json
 from cooplink.cli.render import Labels, history_table, inventory_table, jsonable, print_steps
+from cooplink.link.peer_reads import MAX_HOPS, trace_across
 
 Resource = Annotated[str, typer.Argument(help="The resource: its id, tracking identifier or IRI.")]
 NEGATIVE_STOCK_NOTE = "This node allows negative stock: quantities may fall below zero."
@@ -58,10 +59,14 @@ def trace(ctx: typer.Context, resource: Resource,
           across: Annotated[bool, typer.Option(
               "--across", help="Follow goods received from a peer into the peer's ledger (it must grant trace).")]
           = False,
+          hops: Annotated[int, typer.Option(
+              "--hops", min=1, max=MAX_HOPS,
+              help="With --across: how many nodes up the chain to follow (each supplier must grant its customer).")]
+          = MAX_HOPS,
           as_json: JsonOption = False):
     """Where a resource came from: back through events and processes to its sources."""
     if across:
-        _show_across(ctx, resource, as_json)
+        _show_across(ctx, resource, as_json, hops)
     else:
         _show_walk(ctx, resource, as_json, backwards=True)
 
@@ -80,14 +85,12 @@ def _show_walk(ctx: typer.Context, resource: str, as_json: bool, backwards: bool
     print_steps(console(), steps, Labels.of(node))
 
 
-def _show_across(ctx: typer.Context, resource: str, as_json: bool) -> None:
+def _show_across(ctx: typer.Context, resource: str, as_json: bool, hops: int) -> None:
     """The local trace; under each step held in a peer's ledger, the peer's own steps (or why there are none)."""
-    from cooplink.link.peer_reads import trace_across
-
     node = open_node(ctx)
-    steps, followed = trace_across(node, resource)
+    steps, followed = trace_across(node, resource, hops=hops)
     if as_json:
-        print_json([{**jsonable(step), **({"across": _across_json(followed[step.id])} if step.id in followed else {})}
+        print_json([{**jsonable(step), **({"across": followed[step.id].as_json()} if step.id in followed else {})}
                     for step in steps])
         return
     out, labels = console(), Labels.of(node)
@@ -97,19 +100,22 @@ def _show_across(ctx: typer.Context, resource: str, as_json: bool) -> None:
             print_followed(out, followed[step.id], step.depth + 1)
 
 
-def _across_json(answer) -> dict:
-    return {"peer": answer.peer.id, "name": answer.peer.name, "steps": answer.steps, "reason": answer.reason}
-
-
 def print_followed(out, answer, depth: int) -> None:
-    """A peer's steps under the step they continue, each labelled with the peer's name."""
-    label = f"[magenta]\\[{escape(answer.peer.name)}][/]"
-    if answer.reason is not None:
-        out.print("  " * depth + f"└ {label} [yellow]not followed:[/] {escape(answer.reason)}", highlight=False)
+    """A peer's steps under the step they continue, each labelled with the peer's name; under a step of theirs
+    held by their own supplier, what that supplier answered them, likewise."""
+    _print_trail(out, answer.as_json(), depth)
+
+
+def _print_trail(out, answer: dict, depth: int) -> None:
+    label = f"[magenta]\\[{escape(answer['name'])}][/]"
+    if answer["reason"] is not None:
+        out.print("  " * depth + f"└ {label} [yellow]not followed:[/] {escape(answer['reason'])}", highlight=False)
         return
-    for step in answer.steps:
+    for step in answer["steps"]:
         indent = depth + (step.get("depth") if isinstance(step.get("depth"), int) else 0)
         out.print("  " * indent + f"└ {label} {peer_step_line(step)}", highlight=False)
+        if "across" in step:  # kept by peer_reads only in the shape it checked
+            _print_trail(out, step["across"], indent + 1)
 
 
 def peer_step_line(step: dict) -> str:

@@ -1,7 +1,8 @@
 """Reading from a peer: GET {peer}/peer/... signed like the inbox's POSTs (RFC 9421, Ed25519, over an empty body),
 and what this node does with the answers: reconcile (compare the records both nodes hold about what they share)
-and trace across nodes (follow a trail into the ledger of the peer the goods came from)."""
+and trace across nodes (follow a trail into the ledger of the peer the goods came from, and on up the chain)."""
 
+import time
 from dataclasses import dataclass
 
 import httpx
@@ -11,9 +12,11 @@ from cooplink.link.peers import Peer
 from cooplink.link.signatures import sign
 from cooplink.node.reconcile import Difference, compare, records
 from cooplink.vf.errors import VFError
-from cooplink.vf.trace import Step
 
 FETCH_SECONDS = 5.0
+MAX_HOPS = 4  # nodes a trace may reach beyond the one that asks; each node asks only its own suppliers
+MAX_WITHIN = 30.0  # seconds: the longest a peer may ask this node to spend following a trail for it
+MIN_ASK = 0.2  # seconds: with less than this left, an upstream ask is not made (it could not be answered in time)
 
 
 class Unreachable(VFError):
@@ -99,32 +102,83 @@ class Followed:
     steps: list[dict]  # the peer's steps, as GET /peer/trace gives them (its depths start at 0)
     reason: str | None = None  # why the step stays elsewhere (refused, unreachable); None when followed
 
+    def as_json(self) -> dict:
+        return {"peer": self.peer.id, "name": self.peer.name, "steps": self.steps, "reason": self.reason}
 
-def trace_across(node, ref: str, timeout: float = FETCH_SECONDS) -> tuple[list, dict[str, Followed]]:
-    """The local trace, and for each elsewhere step under a live peer's URL what that peer answered."""
+
+def trace_across(node, ref: str, timeout: float = FETCH_SECONDS,
+                 hops: int = MAX_HOPS) -> tuple[list, dict[str, Followed]]:
+    """The local trace, and for each elsewhere step under a live peer's URL what that peer answered; with hops > 1
+    the peer follows its own suppliers likewise (each under its own grant), up to ``hops`` nodes away."""
     steps = node.trace(ref)
-    live = [p for p in peers.peers(node) if p.removed_at is None]
+    live = _live_peers(node)
     followed = {}
     for step in steps:
-        owner = _owner(step, live)
+        owner = _owner(step.id, live) if step.kind == "elsewhere" else None
         if owner is not None:
-            followed[step.id] = ask_trace(node, owner, step.id, timeout)
+            followed[step.id] = ask_trace(node, owner, step.id, timeout, hops)
     return steps, followed
 
 
-def _owner(step: Step, live: list[Peer]) -> Peer | None:
-    if step.kind != "elsewhere":
-        return None
-    return next((p for p in live if step.id.startswith(p.id + "/")), None)
+def follow_upstream(node, steps: list[dict], hops: int, within: float) -> list[dict]:
+    """A trail this node answers a peer with (GET /peer/trace), its elsewhere steps held by this node's own live
+    peers asked of them, on behalf of the peer that asked, while hops are left: each such step gets ``across``
+    (what that supplier answered, or why not). One step back at a time: a supplier answers this node only, under
+    the grant it gave this node; this node passes the trail on to a customer it granted ``trace`` to. All the asks
+    share ``within`` seconds, so the answer reaches the asking peer before it gives up."""
+    if hops <= 1:
+        return steps
+    deadline = time.monotonic() + within
+    live = _live_peers(node)
+    answered = []
+    for step in steps:
+        owner = _owner(step["id"], live) if step["kind"] == "elsewhere" else None
+        if owner is not None:
+            left = deadline - time.monotonic()
+            found = ask_trace(node, owner, step["id"], left, hops - 1) if left >= MIN_ASK else \
+                Followed(owner, [], f"no time left to ask {owner.name}")
+            step = {**step, "across": found.as_json()}
+        answered.append(step)
+    return answered
 
 
-def ask_trace(node, peer: Peer, resource: str, timeout: float = FETCH_SECONDS) -> Followed:
-    """The peer's trail of a resource it sent us; a refusal or silence is a reason, never an error."""
+def _live_peers(node) -> list[Peer]:
+    return [p for p in peers.peers(node) if p.removed_at is None]
+
+
+def _owner(resource: str, live: list[Peer]) -> Peer | None:
+    return next((p for p in live if resource.startswith(p.id + "/")), None)
+
+
+def ask_trace(node, peer: Peer, resource: str, timeout: float = FETCH_SECONDS, hops: int = 1) -> Followed:
+    """The peer's trail of a resource it sent us (with hops > 1, followed on up by the peer, which gets four
+    fifths of our timeout for that); a refusal or silence is a reason, never an error."""
+    params = {"resource": resource}
+    if hops > 1:
+        params.update(hops=str(min(hops, MAX_HOPS)), within=f"{min(timeout * 0.8, MAX_WITHIN):.3f}")
     try:
-        answer = fetch(node, peer, "/peer/trace", {"resource": resource}, timeout)
+        answer = fetch(node, peer, "/peer/trace", params, timeout)
     except VFError as error:
         return Followed(peer, [], error.reason)
     steps = answer.get("steps") if isinstance(answer, dict) else None
     if not isinstance(steps, list):
         return Followed(peer, [], f"{peer.name} answered no steps")
-    return Followed(peer, [s for s in steps if isinstance(s, dict)])
+    return Followed(peer, _kept(steps, hops))
+
+
+def _kept(steps: list, hops: int) -> list[dict]:
+    """A peer's steps as this node keeps them: dicts only, and what it says its suppliers answered only as deep as
+    was asked and in the shape asked for (a peer's answer is data, never trusted to be well formed)."""
+    kept = []
+    for step in steps:
+        if not isinstance(step, dict):
+            continue
+        step, across = dict(step), step.get("across")
+        step.pop("across", None)
+        if hops > 1 and isinstance(across, dict) and isinstance(across.get("steps"), list) \
+                and all(isinstance(across.get(k), str) for k in ("peer", "name")) \
+                and isinstance(across.get("reason"), str | None):
+            step["across"] = {"peer": across["peer"], "name": across["name"],
+                              "steps": _kept(across["steps"], hops - 1), "reason": across["reason"]}
+        kept.append(step)
+    return kept

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from cooplink.api.auth import NodeDep, SignedPeer, signed_by_peer
 from cooplink.api.errors import ApiError, documented
 from cooplink.api.schemas import ErrorOut
+from cooplink.link import peer_reads
 from cooplink.node import peer_trace, reconcile
 
 router = APIRouter(prefix="/peer", tags=["federation"], dependencies=[signed_by_peer],
@@ -31,11 +32,18 @@ def records(peer: SignedPeer, node: NodeDep) -> JSONResponse:
 
 @router.get("/trace")
 def trace(resource: Annotated[str, Query(description="The IRI of a resource this node transferred to the peer.")],
-          peer: SignedPeer, node: NodeDep) -> JSONResponse:
+          peer: SignedPeer, node: NodeDep,
+          hops: Annotated[int, Query(ge=1, le=peer_reads.MAX_HOPS, description=(
+              "Nodes to reach: 1 answers from this ledger alone; more asks this node's suppliers about the goods "
+              "it got from them (each under the grant it gave this node), and they theirs."))] = 1,
+          within: Annotated[float, Query(gt=0, le=peer_reads.MAX_WITHIN, description=(
+              "Seconds this node may spend asking its suppliers."))] = peer_reads.FETCH_SECONDS) -> JSONResponse:
     """Where a resource this node transferred to the requesting peer came from, up to that transfer: only with
-    the ``trace`` grant (`cooplink peer grant PEER trace`); 403 with the reason otherwise."""
+    the ``trace`` grant (`cooplink peer grant PEER trace`); 403 with the reason otherwise. A step held in a
+    supplier's ledger carries ``across``: what the supplier answered, or why not."""
     try:
         steps = peer_trace.trace_for_peer(node, peer, resource)
     except peer_trace.NotShared as refusal:
         raise ApiError(403, refusal.field, refusal.reason) from None
-    return JSONResponse({"node": node.agent_id, "resource": resource, "steps": steps})
+    return JSONResponse({"node": node.agent_id, "resource": resource,
+                         "steps": peer_reads.follow_upstream(node, steps, hops, within)})
