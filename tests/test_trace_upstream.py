@@ -132,8 +132,9 @@ def test_the_depth_and_the_time_asked_for_are_bounded(chain):
                   f"within={peer_reads.MAX_WITHIN + 1}"):
         answer = served.get(a, f"/peer/trace?resource={widgets}&{query}", key)
         assert answer.status_code == 422, (query, answer.text)
-    refused = served.cli(b, "trace", resource, "--across", "--hops", str(peer_reads.MAX_HOPS + 1))
-    assert refused.exit_code != 0
+    for hops in ("0", str(peer_reads.MAX_HOPS + 1)):
+        refused = served.cli(b, "trace", resource, "--across", "--hops", hops)
+        assert refused.exit_code == 1 and refused.stderr.startswith("error: hops: from 1 to 4 nodes"), refused.output
 
 
 def test_what_a_peer_says_its_suppliers_answered_is_kept_only_in_the_shape_and_depth_asked_for():

@@ -9,7 +9,6 @@ from rich.markup import escape
 
 from cooplink.cli.common import JsonOption, console, open_node, print_json
 from cooplink.cli.render import Labels, history_table, inventory_table, jsonable, print_steps
-from cooplink.link.peer_reads import MAX_HOPS, trace_across
 
 Resource = Annotated[str, typer.Argument(help="The resource: its id, tracking identifier or IRI.")]
 NEGATIVE_STOCK_NOTE = "This node allows negative stock: quantities may fall below zero."
@@ -59,10 +58,9 @@ def trace(ctx: typer.Context, resource: Resource,
           across: Annotated[bool, typer.Option(
               "--across", help="Follow goods received from a peer into the peer's ledger (it must grant trace).")]
           = False,
-          hops: Annotated[int, typer.Option(
-              "--hops", min=1, max=MAX_HOPS,
-              help="With --across: how many nodes up the chain to follow (each supplier must grant its customer).")]
-          = MAX_HOPS,
+          hops: Annotated[int | None, typer.Option(
+              "--hops", help="With --across: how many nodes up the chain to follow, 1 to 4 (default 4); each "
+                             "supplier must grant its customer.")] = None,
           as_json: JsonOption = False):
     """Where a resource came from: back through events and processes to its sources."""
     if across:
@@ -85,10 +83,12 @@ def _show_walk(ctx: typer.Context, resource: str, as_json: bool, backwards: bool
     print_steps(console(), steps, Labels.of(node))
 
 
-def _show_across(ctx: typer.Context, resource: str, as_json: bool, hops: int) -> None:
+def _show_across(ctx: typer.Context, resource: str, as_json: bool, hops: int | None) -> None:
     """The local trace; under each step held in a peer's ledger, the peer's own steps (or why there are none)."""
+    from cooplink.link.peer_reads import MAX_HOPS, trace_across  # (the command line starts without the database)
+
     node = open_node(ctx)
-    steps, followed = trace_across(node, resource, hops=hops)
+    steps, followed = trace_across(node, resource, hops=MAX_HOPS if hops is None else hops)
     if as_json:
         print_json([{**jsonable(step), **({"across": followed[step.id].as_json()} if step.id in followed else {})}
                     for step in steps])

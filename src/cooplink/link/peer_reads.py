@@ -37,7 +37,7 @@ def fetch(node, peer: Peer | str, path: str, params: dict[str, str] | None = Non
     answers. Unreachable when it does not answer, ReadRefused when it refuses."""
     peer = peer if isinstance(peer, Peer) else live_peer(node, peer)
     url = httpx.URL(f"{peer.id}{path}", params=params or None)
-    headers = {**sign(peers.node_key(node), "GET", str(url), b""), "Accept": "application/json"}
+    headers = {**sign(peers.key_for(node, peer.id), "GET", str(url), b""), "Accept": "application/json"}
     try:
         response = httpx.get(url, headers=headers, timeout=timeout)
     except httpx.HTTPError as error:
@@ -110,6 +110,8 @@ def trace_across(node, ref: str, timeout: float = FETCH_SECONDS,
                  hops: int = MAX_HOPS) -> tuple[list, dict[str, Followed]]:
     """The local trace, and for each elsewhere step under a live peer's URL what that peer answered; with hops > 1
     the peer follows its own suppliers likewise (each under its own grant), up to ``hops`` nodes away."""
+    if not 1 <= hops <= MAX_HOPS:
+        raise VFError("hops", f"from 1 to {MAX_HOPS} nodes, not {hops}")
     steps = node.trace(ref)
     live = _live_peers(node)
     followed = {}
