@@ -115,7 +115,8 @@ def show(ctx: typer.Context, as_json: JsonOption = False):
 
 @key_app.command("rotate")
 def rotate(ctx: typer.Context, as_json: JsonOption = False):
-    """Replace this node's key. Each peer is told, in a statement signed with the old key, and pins the new one."""
+    """Replace this node's key. Each peer is told, in a statement signed with the old key, and pins the new one
+    (a peer that is away is told by the delivery worker when it is back)."""
     from cooplink.link import keys, peers
 
     old, new, outcomes = peers.rotate_key(open_node(ctx))

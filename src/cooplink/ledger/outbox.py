@@ -14,16 +14,27 @@ A worker may claim a run of a peer's messages at once (``claim_run``: the head a
 it), to send them one by one in seq order. It records each result as it comes and, in the same transaction, renews
 the lease of the rest (``renew``) once half of it has gone by; when it stops early (a retry, a removed peer, a
 stop) it gives the rest back (``release_all``).
+
+Key rotations: a node's statement that a new key replaces the old one goes through the outbox like any message
+(its id lies under ``ROTATIONS``). Until a peer has taken it, the peer still pins the old key, so what is sent to it
+is signed with that key (``pending_rotation`` names it), and a run ends with the statement: what follows is
+signed with the new key.
 """
 
+import json
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from cooplink.ledger.repository import Ledger
 from cooplink.ledger.schema import outbox, peers
 
 STATUSES = ("pending", "delivered", "dead")
+ROTATIONS = "/key-rotations/"  # the path of a key rotation statement's id, under the node's base URL
+
+_PENDING_ROTATION = (select(outbox.c.body).where(outbox.c.peer == bindparam("peer"), outbox.c.status == "pending",
+                                                 outbox.c.activity_id.contains(ROTATIONS, autoescape=True))
+                     .order_by(outbox.c.seq).limit(1))
 
 
 def stamp(moment: datetime) -> str:
@@ -49,6 +60,10 @@ def rows(ledger: Ledger, status: str | None = None, limit: int | None = None) ->
 
 def row(ledger: Ledger, seq: int):
     return ledger.connection.execute(select(outbox).where(outbox.c.seq == seq)).first()
+
+
+def by_activity(ledger: Ledger, activity_id: str):
+    return ledger.connection.execute(select(outbox).where(outbox.c.activity_id == activity_id)).first()
 
 
 def heads(ledger: Ledger) -> list:
@@ -89,6 +104,8 @@ def claim_run(ledger: Ledger, peer: str, now: str, lease_until: str, limit: int)
         if row.next_attempt_at is not None and row.next_attempt_at > now:
             break
         run.append(row)
+        if ROTATIONS in row.activity_id:
+            break  # what follows a key rotation is signed with the new key: another run
     if not run:
         return []
     due = (outbox.c.next_attempt_at.is_(None)) | (outbox.c.next_attempt_at <= now)
@@ -106,6 +123,21 @@ def claim_run(ledger: Ledger, peer: str, now: str, lease_until: str, limit: int)
     if behind:
         release_all(ledger, behind, lease_until)
     return kept
+
+
+def ends_with_rotation(run: list) -> bool:
+    """A run cut short by a key rotation statement (claim_run): what follows it may be due too."""
+    return ROTATIONS in run[-1].activity_id
+
+
+def pending_rotation(ledger: Ledger, peer: str) -> str | None:
+    """The key the peer still pins while this node's key rotation waits to reach it: the oldest pending statement's
+    oldKey (None when none waits)."""
+    body = ledger.connection.execute(_PENDING_ROTATION, {"peer": peer}).scalar()
+    if body is None:
+        return None
+    old = json.loads(body).get("oldKey")
+    return old if isinstance(old, str) else None
 
 
 def renew(ledger: Ledger, seqs: list[int], lease: str, lease_until: str) -> bool:

@@ -41,6 +41,10 @@ How it behaves, and why:
   data_version`` looked at every 10 ms, then the outbox's newest seq; on PostgreSQL a LISTEN on the channel that
   ``enqueue`` NOTIFYs in the command's own transaction), so a command run beside the server (the CLI) is sent at
   once, not at the next poll. The poll (``interval``) remains as the safety net, and for retries coming due.
+- Key rotations: what is sent to a peer that has not taken this node's key rotation yet (the statement waits in
+  the outbox: the peer was away) is signed with the key the peer still pins, the statement included; a run ends
+  with the statement, and what follows it is signed with the new key (ledger.outbox). So a peer that was down when
+  the key rotated keeps the link when it comes back.
 - The worker's own writes (claims, leases, results) do not wait for the disk (``bookkeeping_engine``): a power cut
   can only make it send a message again, which the receiver drops as a duplicate. The commands' commits, and the
   receiver's, stay durable.
@@ -370,6 +374,7 @@ class Worker:
         """Send every message that is due now, peer by peer, each peer's in seq order."""
         tally = Tally()
         self.key = keys.load_or_create(self.node.home, self.node.base_url)
+        self.rotated = keys.ever_rotated(self.node.home)  # only then may a peer still pin an older key
         now = rows.stamp(self.clock())
         # Peers whose head is due; a head another worker holds is not (its lease is its next_attempt_at).
         with UnitOfWork(self.engine, write=False) as ledger:
@@ -390,29 +395,32 @@ class Worker:
             claimed = self._claim(peer, now, limit)
             if claimed is None:
                 return
-            run, lease, removed = claimed
+            run, lease, removed, key = claimed
             budget -= len(run)
-            if not self._send_run(peer, run, lease, removed, breaker, tally):
+            if not self._send_run(peer, run, lease, removed, breaker, tally, key):
                 return  # a retry (the head waits, and the messages behind it with it), or the run was cut short
-            if len(run) < limit:
+            if len(run) < limit and not rows.ends_with_rotation(run):
                 return  # that was all that was due; what was committed since wakes the next pass
 
     def _claim(self, peer: str, now: datetime, limit: int):
-        """(the peer's head and the due messages right behind it, their lease, whether the peer was removed); None
-        if the head is not due or another worker holds it."""
+        """(the peer's head and the due messages right behind it, their lease, whether the peer was removed, the key
+        to sign them with); None if the head is not due or another worker holds it."""
         lease = rows.stamp(now + timedelta(seconds=self.policy.lease))
         with UnitOfWork(self.engine) as ledger:
             run = rows.claim_run(ledger, peer, rows.stamp(now), lease, limit)
             if not run:
                 return None
-            return run, lease, rows.peer_removed(ledger, peer)
+            pinned = rows.pending_rotation(ledger, peer) if self.rotated else None
+            key = keys.signing_key(self.key, self.node.home, self.node.base_url, pinned)
+            return run, lease, rows.peer_removed(ledger, peer), key
 
-    def _send_run(self, peer: str, run: list, lease: str, removed: bool, breaker: Breaker, tally: Tally) -> bool:
+    def _send_run(self, peer: str, run: list, lease: str, removed: bool, breaker: Breaker, tally: Tally,
+                  key: keys.NodeKey) -> bool:
         """Send a claimed run in seq order: as one signed collection when it holds several messages (the peer applies
         them in one transaction, in order), else, or when the peer will not take the collection, one by one,
         recording each result as it comes; True if all of it went."""
         if not removed and len(run) > 1 and not self.stopped.is_set():
-            sent = self._send_batch(peer, run, lease, breaker, tally)
+            sent = self._send_batch(peer, run, lease, breaker, tally, key)
             if sent is not None:
                 return sent
         for i, row in enumerate(run):
@@ -420,13 +428,14 @@ class Worker:
             if self.stopped.is_set():
                 self._give_back([row.seq, *rest], lease)
                 return False
-            outcome = REMOVED if removed else self._send(row)
+            outcome = REMOVED if removed else self._send(row, key)
             lease = self._record(peer, row, lease, outcome, breaker, tally, rest)
             if lease is None:
                 return False
         return True
 
-    def _send_batch(self, peer: str, run: list, lease: str, breaker: Breaker, tally: Tally) -> bool | None:
+    def _send_batch(self, peer: str, run: list, lease: str, breaker: Breaker, tally: Tally,
+                    key: keys.NodeKey) -> bool | None:
         """The run as one OrderedCollection; None when the peer refused it whole (then it goes one by one, so a
         message it cannot take is found and parked alone)."""
         if any(row.target != run[0].target for row in run):
@@ -435,7 +444,7 @@ class Worker:
                       "id": f"{self.node.base_url}/batches/{secrets.token_hex(16)}", "actor": self.node.base_url,
                       "orderedItems": [json.loads(row.body) for row in run]}
         body = json.dumps(collection, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        headers = {**signatures.sign(self.key, "POST", run[0].target, body), "Content-Type": CONTENT_TYPE}
+        headers = {**signatures.sign(key, "POST", run[0].target, body), "Content-Type": CONTENT_TYPE}
         try:
             response = self.client.post(run[0].target, content=body, headers=headers)
         except httpx.HTTPError as error:
@@ -471,9 +480,9 @@ class Worker:
         with UnitOfWork(self.engine) as ledger:
             rows.release_all(ledger, seqs, lease)
 
-    def _send(self, row) -> Outcome:
+    def _send(self, row, key: keys.NodeKey) -> Outcome:
         body = row.body.encode("utf-8")
-        headers = signatures.sign(self.key, "POST", row.target, body)  # wall time: the receiver checks it
+        headers = signatures.sign(key, "POST", row.target, body)  # wall time: the receiver checks it
         headers["Content-Type"] = CONTENT_TYPE
         try:
             response = self.client.post(row.target, content=body, headers=headers)

@@ -2,6 +2,7 @@
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,6 +52,28 @@ def rotate(folder: Path, base_url: str) -> tuple[NodeKey, NodeKey]:
     os.replace(staged, folder / KEY_FILE)  # the new key file appears whole or not at all
     (folder / KEY_NAME_FILE).write_text(fragment + "\n")
     return old, NodeKey(key_id=f"{base_url}/actor#{fragment}", private=private)
+
+
+def retired(folder: Path, base_url: str, key_id: str) -> NodeKey | None:
+    """A key of this node's that a rotation replaced (kept by ``rotate``), by its key id; None if it is not one."""
+    prefix = f"{base_url}/actor#"
+    fragment = key_id[len(prefix):] if key_id.startswith(prefix) else ""
+    path = folder / f"node-key.{fragment}.retired.pem"
+    if not re.fullmatch(r"[A-Za-z0-9-]+", fragment) or not path.exists():
+        return None
+    return NodeKey(key_id=key_id, private=_read(path))
+
+
+def signing_key(current: NodeKey, folder: Path, base_url: str, pinned: str | None) -> NodeKey:
+    """The key to sign with for a peer that pins ``pinned`` (None: the current key): the current one, or the
+    retired one it names. A retired key that is gone gives the current one: the peer then refuses, saying why."""
+    if pinned is None or pinned == current.key_id:
+        return current
+    return retired(folder, base_url, pinned) or current
+
+
+def ever_rotated(folder: Path) -> bool:
+    return (folder / KEY_NAME_FILE).exists()
 
 
 def _fragment(folder: Path) -> str:

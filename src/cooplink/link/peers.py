@@ -2,11 +2,12 @@
 
 Functions over a Node (link calls node, never the other way round). Each change is one transaction.
 A peer is never deleted: removed, its messages are refused (403); its pinned keys stay for the record.
-Key rotation: the rotating node signs a KeyRotation statement with its OLD key and posts it to each peer's inbox;
-the peer checks it against the key it pinned, pins the new key and retires the old (see docs/federation.md).
+Key rotation: the rotating node sends each peer a KeyRotation statement through the outbox, signed with its OLD
+key (and so is everything before it: the peer pins that key until it has taken the statement); the peer checks it
+against the key it pinned, pins the new key and retires the old (see docs/federation.md). A peer that is away
+when the key rotates gets the statement when it is back, and keeps the link.
 """
 
-import json
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,10 +16,12 @@ import httpx
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from cooplink.ledger import federation as rows
+from cooplink.ledger import outbox as outbox_rows
 from cooplink.ledger import shared
 from cooplink.link import keys
+from cooplink.link.delivery import Policy, Worker
 from cooplink.link.keys import NodeKey
-from cooplink.link.signatures import sign
+from cooplink.node.outbox import enqueue
 from cooplink.vf.errors import VFError
 
 AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
@@ -72,6 +75,17 @@ def _now() -> str:
 def node_key(node) -> NodeKey:
     """The node's current key, made on first use in its data folder (read afresh: `key rotate` may have run)."""
     return keys.load_or_create(node.home, node.base_url)
+
+
+def key_for(node, peer_id: str) -> NodeKey:
+    """The key to sign a request to the peer with: the one it pins, older than the current one while this node's
+    key rotation has not reached it yet (see rotate_key)."""
+    current = node_key(node)
+    if not keys.ever_rotated(node.home):
+        return current
+    with node.reading() as ledger:
+        pinned = outbox_rows.pending_rotation(ledger, peer_id)
+    return keys.signing_key(current, node.home, node.base_url, pinned)
 
 
 def multikey(key: NodeKey, controller: str) -> dict:
@@ -219,25 +233,31 @@ def _check_scope(scope: str) -> None:
 def rotation_statement(node, old: NodeKey, new: NodeKey) -> dict:
     """'new key X replaces old key Y': sent signed by the OLD key, which is what the peers pinned."""
     return {"@context": [AS_CONTEXT, MULTIKEY_CONTEXT], "type": "KeyRotation",
-            "id": f"{node.base_url}/key-rotations/{secrets.token_hex(16)}", "actor": node.base_url,
+            "id": f"{node.base_url}{outbox_rows.ROTATIONS}{secrets.token_hex(16)}", "actor": node.base_url,
             "oldKey": old.key_id, "newKey": multikey(new, node.base_url),
             "created": _now()}
 
 
 def rotate_key(node, timeout: float = FETCH_SECONDS) -> tuple[NodeKey, NodeKey, dict[str, str]]:
-    """Make a new key, then tell each live peer, signing with the old one: (old, new, {peer: outcome})."""
+    """Make a new key and queue the statement for each live peer (one transaction), then make one delivery pass
+    at once: (old, new, {peer: outcome}). What did not go now, the delivery worker sends when the peer is back."""
     old, new = keys.rotate(node.home, node.base_url)
-    statement = rotation_statement(node, old, new)
-    outcomes = {p.id: announce(statement, old, p.inbox, timeout) for p in peers(node) if p.removed_at is None}
-    return old, new, outcomes
-
-
-def announce(statement: dict, old: NodeKey, inbox: str, timeout: float = FETCH_SECONDS) -> str:
-    """POST the statement to one inbox, signed with the old key; 'accepted' or why not."""
-    body = json.dumps(statement).encode()
-    headers = {"Content-Type": ACTIVITY_JSON, **sign(old, "POST", inbox, body)}
+    with node.writing() as ledger:
+        queued = {row.id: enqueue(ledger, row.id, row.inbox, rotation_statement(node, old, new))
+                  for row in rows.all_peers(ledger) if row.removed_at is None}
+    worker = Worker(node, policy=Policy(timeout=timeout))
     try:
-        response = httpx.post(inbox, content=body, headers=headers, timeout=timeout)
-    except httpx.HTTPError as error:
-        return f"not reached: {error}"
-    return "accepted" if response.is_success else f"refused {response.status_code}: {response.text[:200]}"
+        worker.run_once()
+    finally:
+        worker.close()
+    with node.reading() as ledger:
+        return old, new, {peer: _told(outbox_rows.by_activity(ledger, activity)) for peer, activity in queued.items()}
+
+
+def _told(row) -> str:
+    if row.status == "delivered":
+        return "accepted"
+    if row.status == "dead":
+        return f"refused: {row.last_error}"
+    return (f"not reached yet ({row.last_error or 'behind earlier messages'}): the delivery worker sends it when "
+            f"the peer is back, signed with the old key")
