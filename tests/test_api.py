@@ -24,7 +24,7 @@ from cooplink.node.tokens import ROLES
 # The documented role matrix (docs/api.md): the least role each route needs; None is open to anybody.
 MATRIX = {
     ("GET", "/actor"): None, ("POST", "/inbox"): "peer", ("GET", "/peer/records"): "peer",
-    ("GET", "/peer/trace"): "peer", ("GET", "/health"): None, ("POST", "/login"): None,
+    ("GET", "/peer/trace"): "peer", ("GET", "/peer/track"): "peer", ("GET", "/health"): None, ("POST", "/login"): None,
     ("POST", "/logout"): None,
     ("GET", "/docs"): "viewer", ("GET", "/openapi.json"): "viewer", ("GET", "/dashboard"): "viewer",
     ("GET", "/inventory"): "viewer", ("GET", "/resources/{ref}"): "viewer",

@@ -48,7 +48,10 @@ class Labels:
 
     @classmethod
     def of(cls, node) -> "Labels":
-        names = {a.id: a.name for a in node.agents()}
+        from cooplink.link.peers import peers  # (the command line starts without loading the database layer)
+
+        names = {p.id: p.name for p in peers(node)}  # a peer's node is its agent, named in its actor document
+        names.update({a.id: a.name for a in node.agents()})
         names.update({s.id: s.name for s in node.specs()})
         return cls(node.base_url, names)
 

@@ -54,24 +54,34 @@ def history(ctx: typer.Context, resource: Resource, as_json: JsonOption = False)
     console().print(history_table(events, Labels.of(node)))
 
 
+Hops = Annotated[int | None, typer.Option(
+    "--hops", help="With --across: how many nodes along the chain to follow, 1 to 4 (default 4); each node must "
+                   "grant the one before it.")]
+
+
 def trace(ctx: typer.Context, resource: Resource,
           across: Annotated[bool, typer.Option(
               "--across", help="Follow goods received from a peer into the peer's ledger (it must grant trace).")]
           = False,
-          hops: Annotated[int | None, typer.Option(
-              "--hops", help="With --across: how many nodes up the chain to follow, 1 to 4 (default 4); each "
-                             "supplier must grant its customer.")] = None,
-          as_json: JsonOption = False):
+          hops: Hops = None, as_json: JsonOption = False):
     """Where a resource came from: back through events and processes to its sources."""
-    if across:
-        _show_across(ctx, resource, as_json, hops)
-    else:
-        _show_walk(ctx, resource, as_json, backwards=True)
+    _show(ctx, resource, as_json, backwards=True, across=across, hops=hops)
 
 
-def track(ctx: typer.Context, resource: Resource, as_json: JsonOption = False):
+def track(ctx: typer.Context, resource: Resource,
+          across: Annotated[bool, typer.Option(
+              "--across", help="Follow goods handed to a peer into the peer's ledger (it must grant track).")]
+          = False,
+          hops: Hops = None, as_json: JsonOption = False):
     """Where a resource went: forward through events and processes to what it became."""
-    _show_walk(ctx, resource, as_json, backwards=False)
+    _show(ctx, resource, as_json, backwards=False, across=across, hops=hops)
+
+
+def _show(ctx: typer.Context, resource: str, as_json: bool, backwards: bool, across: bool, hops: int | None) -> None:
+    if across:
+        _show_across(ctx, resource, as_json, hops, backwards)
+    else:
+        _show_walk(ctx, resource, as_json, backwards)
 
 
 def _show_walk(ctx: typer.Context, resource: str, as_json: bool, backwards: bool) -> None:
@@ -83,12 +93,15 @@ def _show_walk(ctx: typer.Context, resource: str, as_json: bool, backwards: bool
     print_steps(console(), steps, Labels.of(node))
 
 
-def _show_across(ctx: typer.Context, resource: str, as_json: bool, hops: int | None) -> None:
-    """The local trace; under each step held in a peer's ledger, the peer's own steps (or why there are none)."""
-    from cooplink.link.peer_reads import MAX_HOPS, trace_across  # (the command line starts without the database)
+def _show_across(ctx: typer.Context, resource: str, as_json: bool, hops: int | None, backwards: bool) -> None:
+    """The local trace (or track); under each step where it leaves this ledger for a peer's, the peer's own steps
+    (or why there are none)."""
+    from cooplink.link.peer_reads import MAX_HOPS, trace_across, track_across  # (the command line starts without
+    # loading the database layer)
 
     node = open_node(ctx)
-    steps, followed = trace_across(node, resource, hops=MAX_HOPS if hops is None else hops)
+    across = trace_across if backwards else track_across
+    steps, followed = across(node, resource, hops=MAX_HOPS if hops is None else hops)
     if as_json:
         print_json([{**jsonable(step), **({"across": followed[step.id].as_json()} if step.id in followed else {})}
                     for step in steps])
@@ -129,6 +142,8 @@ def peer_step_line(step: dict) -> str:
         amount = " ".join(escape(str(quantity[k])) for k in ("hasNumericalValue", "hasUnit") if k in quantity)
         line = f"[bold]{shown('action')}[/] {amount}" + (f" at {escape(_moment(step['time']))}"
                                                            if step.get("time") else "")
+        if step.get("receiver") and step.get("receiver") != step.get("provider"):  # handed on (a track)
+            line += f" to [bold]{escape(str(step.get('receiver_name') or step['receiver']))}[/]"
     elif kind == "process":
         line = f"process [bold magenta]{shown('name')}[/]"
     else:

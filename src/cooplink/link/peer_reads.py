@@ -3,6 +3,7 @@ and what this node does with the answers: reconcile (compare the records both no
 and trace across nodes (follow a trail into the ledger of the peer the goods came from, and on up the chain)."""
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
@@ -93,14 +94,39 @@ def _check_records(theirs, peer: Peer, node) -> None:
         raise ReadRefused(None, "peer", f"{peer.name} answered with records of another pair of nodes: {shown}")
 
 
-# trace across nodes ---------------------------------------------------------------------------------------------------
+# trace and track across nodes ----------------------------------------------------------------------------------------
+# A trail leaves this ledger two ways: backwards (trace) at a step held in a supplier's ledger, which the supplier
+# is asked about (GET /peer/trace?resource=, its `trace` grant); forwards (track) at an event that handed goods to
+# a customer, which the customer is asked about (GET /peer/track?event=, its `track` grant). Either way, with hops
+# left, the node asked does the same with its own peers: one step at a time, each under its own grant.
+@dataclass(frozen=True)
+class Direction:
+    path: str  # the peer read
+    param: str  # what it is asked about
+    holder: Callable[[str, dict], str | None]  # (this node's id, a step as JSON) -> the IRI the step leaves to
+    within: bool  # that IRI lies under the peer's URL (a resource it holds), else it is the peer itself
+
+
+def _supplier_holding(_: str, step: dict) -> str | None:
+    return step["id"] if step.get("kind") == "elsewhere" else None
+
+
+def _customer_given(node_id: str, step: dict) -> str | None:
+    receiver = step.get("receiver")
+    return receiver if step.get("kind") == "event" and isinstance(receiver, str) and receiver != node_id else None
+
+
+UPSTREAM = Direction("/peer/trace", "resource", _supplier_holding, within=True)
+DOWNSTREAM = Direction("/peer/track", "event", _customer_given, within=False)
+
+
 @dataclass(frozen=True)
 class Followed:
-    """What the peer holding a resource the local trace reached (an elsewhere step) said of its trail."""
+    """What a peer said of the trail where it leaves this ledger (its steps), or why it said nothing."""
 
     peer: Peer
-    steps: list[dict]  # the peer's steps, as GET /peer/trace gives them (its depths start at 0)
-    reason: str | None = None  # why the step stays elsewhere (refused, unreachable); None when followed
+    steps: list[dict]  # the peer's steps, as GET /peer/trace or /peer/track gives them (its depths start at 0)
+    reason: str | None = None  # why the trail stops here (refused, unreachable); None when followed
 
     def as_json(self) -> dict:
         return {"peer": self.peer.id, "name": self.peer.name, "steps": self.steps, "reason": self.reason}
@@ -110,56 +136,82 @@ def trace_across(node, ref: str, timeout: float = FETCH_SECONDS,
                  hops: int = MAX_HOPS) -> tuple[list, dict[str, Followed]]:
     """The local trace, and for each elsewhere step under a live peer's URL what that peer answered; with hops > 1
     the peer follows its own suppliers likewise (each under its own grant), up to ``hops`` nodes away."""
+    return _across(node, node.trace, ref, UPSTREAM, timeout, hops)
+
+
+def track_across(node, ref: str, timeout: float = FETCH_SECONDS,
+                 hops: int = MAX_HOPS) -> tuple[list, dict[str, Followed]]:
+    """The local track, and for each event that handed the goods to a live peer what that peer answered of where
+    they went; with hops > 1 the peer follows its own customers likewise (each under its own grant)."""
+    return _across(node, node.track, ref, DOWNSTREAM, timeout, hops)
+
+
+def _across(node, walk, ref: str, direction: Direction, timeout: float, hops: int):
     if not 1 <= hops <= MAX_HOPS:
         raise VFError("hops", f"from 1 to {MAX_HOPS} nodes, not {hops}")
-    steps = node.trace(ref)
+    steps = walk(ref)
     live = _live_peers(node)
     followed = {}
     for step in steps:
-        owner = _owner(step.id, live) if step.kind == "elsewhere" else None
-        if owner is not None:
-            followed[step.id] = ask_trace(node, owner, step.id, timeout, hops)
+        peer = _peer_at(direction, direction.holder(node.agent_id, _plain(step)), live)
+        if peer is not None:
+            followed[step.id] = ask(node, direction, peer, step.id, timeout, hops)
     return steps, followed
 
 
-def follow_upstream(node, steps: list[dict], hops: int, within: float) -> list[dict]:
-    """A trail this node answers a peer with (GET /peer/trace), its elsewhere steps held by this node's own live
-    peers asked of them, on behalf of the peer that asked, while hops are left: each such step gets ``across``
-    (what that supplier answered, or why not). One step back at a time: a supplier answers this node only, under
-    the grant it gave this node; this node passes the trail on to a customer it granted ``trace`` to. All the asks
-    share ``within`` seconds, so the answer reaches the asking peer before it gives up."""
+def _plain(step) -> dict:
+    """What Direction.holder reads of a local step."""
+    receiver = getattr(step.item, "receiver", None) if step.kind == "event" else None
+    return {"kind": step.kind, "id": step.id, "receiver": receiver}
+
+
+def follow_on(node, direction: Direction, steps: list[dict], hops: int, within: float) -> list[dict]:
+    """A trail this node answers a peer with, its steps that leave this ledger towards this node's own live peers
+    asked of them, on behalf of the peer that asked, while hops are left: each such step gets ``across`` (what
+    that peer answered, or why not). One step at a time: a node answers its own peer only, under the grant it gave
+    that peer, and that peer passes the trail on to those it granted the same. All the asks share ``within``
+    seconds, so the answer reaches the asking peer before it gives up."""
     if hops <= 1:
         return steps
     deadline = time.monotonic() + within
     live = _live_peers(node)
     answered = []
     for step in steps:
-        owner = _owner(step["id"], live) if step["kind"] == "elsewhere" else None
-        if owner is not None:
+        peer = _peer_at(direction, direction.holder(node.agent_id, step), live)
+        if peer is not None:
             left = deadline - time.monotonic()
-            found = ask_trace(node, owner, step["id"], left, hops - 1) if left >= MIN_ASK else \
-                Followed(owner, [], f"no time left to ask {owner.name}")
+            found = ask(node, direction, peer, step["id"], left, hops - 1) if left >= MIN_ASK else \
+                Followed(peer, [], f"no time left to ask {peer.name}")
             step = {**step, "across": found.as_json()}
         answered.append(step)
     return answered
+
+
+def peer_at(node, direction: Direction, iri: str) -> Peer | None:
+    """The live peer of this node that a trail leaving it towards ``iri`` reaches (None: no peer of ours)."""
+    return _peer_at(direction, iri, _live_peers(node))
 
 
 def _live_peers(node) -> list[Peer]:
     return [p for p in peers.peers(node) if p.removed_at is None]
 
 
-def _owner(resource: str, live: list[Peer]) -> Peer | None:
-    return next((p for p in live if resource.startswith(p.id + "/")), None)
+def _peer_at(direction: Direction, iri: str | None, live: list[Peer]) -> Peer | None:
+    """The live peer the trail leaves to: the one holding the IRI, or the one it names."""
+    if iri is None:
+        return None
+    return next((p for p in live if (iri.startswith(p.id + "/") if direction.within else iri == p.id)), None)
 
 
-def ask_trace(node, peer: Peer, resource: str, timeout: float = FETCH_SECONDS, hops: int = 1) -> Followed:
-    """The peer's trail of a resource it sent us (with hops > 1, followed on up by the peer, which gets four
-    fifths of our timeout for that); a refusal or silence is a reason, never an error."""
-    params = {"resource": resource}
+def ask(node, direction: Direction, peer: Peer, about: str, timeout: float = FETCH_SECONDS,
+        hops: int = 1) -> Followed:
+    """The peer's trail from ``about`` (with hops > 1, followed on by the peer, which gets four fifths of our
+    timeout for that); a refusal or silence is a reason, never an error."""
+    params = {direction.param: about}
     if hops > 1:
         params.update(hops=str(min(hops, MAX_HOPS)), within=f"{min(timeout * 0.8, MAX_WITHIN):.3f}")
     try:
-        answer = fetch(node, peer, "/peer/trace", params, timeout)
+        answer = fetch(node, peer, direction.path, params, timeout)
     except VFError as error:
         return Followed(peer, [], error.reason)
     steps = answer.get("steps") if isinstance(answer, dict) else None
@@ -168,8 +220,16 @@ def ask_trace(node, peer: Peer, resource: str, timeout: float = FETCH_SECONDS, h
     return Followed(peer, _kept(steps, hops))
 
 
+def ask_trace(node, peer: Peer, resource: str, timeout: float = FETCH_SECONDS, hops: int = 1) -> Followed:
+    return ask(node, UPSTREAM, peer, resource, timeout, hops)
+
+
+def ask_track(node, peer: Peer, event: str, timeout: float = FETCH_SECONDS, hops: int = 1) -> Followed:
+    return ask(node, DOWNSTREAM, peer, event, timeout, hops)
+
+
 def _kept(steps: list, hops: int) -> list[dict]:
-    """A peer's steps as this node keeps them: dicts only, and what it says its suppliers answered only as deep as
+    """A peer's steps as this node keeps them: dicts only, and what it says its own peers answered only as deep as
     was asked and in the shape asked for (a peer's answer is data, never trusted to be well formed)."""
     kept = []
     for step in steps:

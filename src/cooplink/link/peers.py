@@ -28,7 +28,7 @@ AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
 MULTIKEY_CONTEXT = "https://w3id.org/security/multikey/v1"
 ACTIVITY_JSON = "application/activity+json"
 FETCH_SECONDS = 5.0
-SCOPES = ("trace",)  # what a peer may be granted to read beyond what it was sent (docs/federation.md)
+SCOPES = ("trace", "track")  # what a peer may be granted to read beyond what it was sent (docs/federation.md)
 
 
 @dataclass(frozen=True)
@@ -205,7 +205,8 @@ def _peer(ledger, row) -> Peer:
 
 # grants -------------------------------------------------------------------------------------------------------------
 def grant(node, ref: str, scope: str) -> Peer:
-    """Let the peer read more of this node (``trace``: where goods this node sent it came from)."""
+    """Let the peer read more of this node (``trace``: where goods this node sent it came from; ``track``: where
+    goods it sent this node went, for a recall)."""
     _check_scope(scope)
     with node.writing() as ledger:
         row = _row(ledger, ref)

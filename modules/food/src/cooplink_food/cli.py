@@ -48,6 +48,9 @@ def recall(ctx: typer.Context,
            peer: Annotated[list[Path] | None, typer.Option(
                "--peer", metavar="DIR", file_okay=False,
                help="Another node's data folder to follow the goods into (repeatable).")] = None,
+           across: Annotated[bool, typer.Option(
+               "--across", help="Follow the goods into linked peers' nodes over the network, where they grant "
+                                "this node 'track' (and on to their customers, where those grant them).")] = False,
            as_json: JsonOption = False):
     """Every customer who received any part of a lot, directly or inside products made from it."""
     from cooplink.node.service import Node
@@ -56,7 +59,7 @@ def recall(ctx: typer.Context,
 
     node = food_node(ctx)
     peers = {p.agent_id: p for p in (Node.open(folder) for folder in peer or [])}
-    report = recall_report(node, lot, peers)
+    report = recall_report(node, lot, peers, across)
     run_id = record_run(node, report)
     if as_json:
         print_json({"run": run_id, **_plain(report)})

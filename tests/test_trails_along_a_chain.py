@@ -1,9 +1,14 @@
-"""Trace up a chain of nodes, with three real `cooplink serve` processes shared by the module: mill M sells flour
+"""Trails along a chain of nodes, with three real `cooplink serve` processes shared by the module: mill M sells flour
 (lot M-7) to A (the backend under test); A makes widgets from it and sells some to B. M and B are not peers of each
-other. `cooplink trace --across` on B reaches A's lot and process, then M's lot, because A asks M on B's behalf:
-each node asks only its own supplier, under the grant that supplier gave it (one step back at a time), and passes
-the answer on to a customer it granted `trace` to. Without M's grant the step stays held in M's ledger, with the
-reason; without A's grant B learns nothing past its own ledger; --hops bounds how far up the chain it goes."""
+other.
+
+- Backwards: `cooplink trace --across` on B reaches A's lot and process, then M's lot, because A asks M on B's
+  behalf. Each node asks only its own supplier, under the grant that supplier gave it (`trace`), and passes the
+  answer on to a customer it granted `trace` to. Without M's grant the step stays held in M's ledger, with the
+  reason; without A's grant B learns nothing past its own ledger; --hops bounds how far it goes.
+- Forwards (a recall): `cooplink track --across` on M reaches A's widgets and B's components, because A asks B on
+  M's behalf, each customer under the `track` grant it gave its supplier.
+"""
 
 import json
 
@@ -12,7 +17,7 @@ from test_reconcile import serving
 from test_trace_across import TRAIL
 
 from cooplink.link import peer_reads, peers
-from cooplink.link.peer_reads import MIN_ASK, Followed, follow_upstream
+from cooplink.link.peer_reads import MIN_ASK, UPSTREAM, Followed, follow_on
 from cooplink.node import Node, RecordEvent
 from cooplink.node.commerce import OrderLine, Ship
 from cooplink.testing import free_port
@@ -116,11 +121,11 @@ def test_a_node_asks_its_suppliers_only_in_the_time_it_was_given(chain):
     a = served.seller
     held = {"depth": 4, "kind": "elsewhere", "id": f"{mill.base_url}/resources/anything"}
     stranger = {"depth": 4, "kind": "elsewhere", "id": "http://127.0.0.1:9/resources/x"}  # no peer of A's
-    [late, alone] = follow_upstream(a, [held, stranger], hops=2, within=MIN_ASK / 2)
+    [late, alone] = follow_on(a, UPSTREAM, [held, stranger], hops=2, within=MIN_ASK / 2)
     assert late["across"] == {"peer": mill.base_url, "name": "Coop M", "steps": [],
                               "reason": "no time left to ask Coop M"}
     assert alone == stranger
-    assert follow_upstream(a, [held], hops=1, within=5) == [held]  # one hop: from A's own ledger only
+    assert follow_on(a, UPSTREAM, [held], hops=1, within=5) == [held]  # one hop: from A's own ledger only
 
 
 def test_the_depth_and_the_time_asked_for_are_bounded(chain):
@@ -165,3 +170,75 @@ def test_an_answer_with_the_suppliers_trail_shows_under_the_step_it_continues(ch
     assert [line[:line.index("└")] for line in lines] == ["  ", "    ", "      "]
     assert "[Coop A] Widget · lot LOT-W" in lines[0] and "[Coop M] Flour · lot M-7" in lines[2]
 
+
+
+# forwards: a recall ---------------------------------------------------------------------------------------------------
+def tracked(served, mill: Node, *options: str) -> tuple[str, dict]:
+    """M's `track MF --across` as people read it, and what A answered for M's sale to it (JSON)."""
+    shown = served.cli(mill, "track", "MF", "--across", *options)
+    assert shown.exit_code == 0, shown.output
+    listed = served.cli(mill, "track", "MF", "--across", "--json", *options)
+    assert listed.exit_code == 0, listed.output
+    [sale] = [step for step in json.loads(listed.stdout) if "across" in step]
+    assert sale["kind"] == "event" and sale["item"]["receiver"] == served.seller.base_url
+    return shown.stdout, sale["across"]
+
+
+def test_a_recall_follows_the_mills_flour_into_a_and_on_to_b_only_with_each_customers_grant(chain):
+    served, mill, _ = chain
+    a, b = served.seller, served.buyer
+    _, answer = tracked(served, mill)
+    assert answer["steps"] == [] and "(403)" in answer["reason"] and "'track'" in answer["reason"]
+
+    ungrant_m = granted_scope(a, mill, "track")
+    try:
+        text, answer = tracked(served, mill)
+        assert answer["reason"] is None and answer["name"] == "Coop A"
+        kinds = [s["kind"] for s in answer["steps"]]
+        assert kinds == ["resource", "event", "process", "event", "resource", "event"], answer["steps"]
+        flour, consumed, run, made, widgets, sold = answer["steps"]
+        assert (flour["spec"], consumed["action"], run["name"]) == ("Flour", "consume", "widget run")
+        assert (widgets["lot"], widgets["tracking_id"]) == ("LOT-W", "W-A")
+        assert (sold["action"], sold["receiver"], sold["receiver_name"]) == ("transfer", b.base_url, "Coop B")
+        assert sold["quantity"] == {"hasNumericalValue": "4", "hasUnit": "piece"}
+        assert "(403)" in sold["across"]["reason"] and sold["across"]["name"] == "Coop B"  # B grants A nothing
+        assert "[Coop A] transfer 4 piece" in text and "to Coop B" in text
+
+        ungrant_a = granted_scope(b, a, "track")
+        try:
+            text, answer = tracked(served, mill)
+            downstream = answer["steps"][-1]["across"]
+            assert downstream["reason"] is None and downstream["peer"] == b.base_url
+            [component] = downstream["steps"]
+            assert (component["kind"], component["spec"], component["lot"], component["tracking_id"]) == \
+                ("resource", "Component", "LOT-W", "W-A")  # B keeps A's lot and tracking id
+            assert "[Coop B] Component · lot LOT-W · tracking id W-A" in text
+            _, answer = tracked(served, mill, "--hops", "1")
+            assert "across" not in answer["steps"][-1]
+        finally:
+            ungrant_a()
+    finally:
+        ungrant_m()
+
+
+def test_the_track_read_answers_only_for_a_transfer_from_the_peer_to_this_node(chain):
+    served, mill, _ = chain
+    a, b = served.seller, served.buyer
+    ungrant = granted_scope(a, mill, "track")
+    try:
+        key = peers.node_key(mill)
+        [sale] = [e for e in a.history(a.inventory(spec="flour")[0].id) if e.action == "transfer"]
+        assert served.get(a, f"/peer/track?event={sale.id}", key).status_code == 200
+        [consumed] = [e for e in a.history(a.inventory(spec="flour")[0].id) if e.action == "consume"]
+        [to_b] = [e for e in a.history("W-A") if e.action == "transfer"]
+        for event in (consumed.id, to_b.id, f"{a.base_url}/events/nothing"):  # not a transfer from M to A
+            refused = served.get(a, f"/peer/track?event={event}", key)
+            assert refused.status_code == 403 and refused.json()["field"] == "event", refused.text
+        assert served.get(a, f"/peer/track?event={sale.id}", peers.node_key(b)).status_code == 403  # B: no grant
+    finally:
+        ungrant()
+
+
+def granted_scope(node: Node, peer: Node, scope: str):
+    peers.grant(node, peer.base_url, scope)
+    return lambda: peers.revoke(node, peer.base_url, scope)
