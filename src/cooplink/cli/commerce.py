@@ -34,7 +34,7 @@ def _order_line(text: str):
     return OrderLine(spec.strip(), quantity.strip(), price.strip(), rate.strip() or "0")
 
 
-def _ship_line(text: str, resource: str | None):
+def _ship_line(text: str, resource: str | None, custody: bool = False):
     """'1:4 piece' (line 1, 4 pieces), or '1:4 piece@W' to ship it from resource W."""
     from cooplink.node.commerce import Ship
 
@@ -43,7 +43,7 @@ def _ship_line(text: str, resource: str | None):
     line, _, quantity = text.partition(":")
     if not line.strip().isdigit() or not quantity.strip():
         fail("line", f"expected LINE:QUANTITY UNIT, e.g. '1:4 piece', got {text!r}")
-    return Ship(int(line), quantity.strip(), resource=resource)
+    return Ship(int(line), quantity.strip(), resource=resource, custody=custody)
 
 
 @order_app.command("create")
@@ -122,14 +122,33 @@ def ship(ctx: typer.Context, order: Annotated[str, typer.Argument(metavar="ORDER
          lines: Annotated[list[str], typer.Option("--line", help="LINE:QUANTITY UNIT[@RESOURCE], repeatable.")],
          resource: Annotated[str | None, typer.Option(
              "--from", help="The resource shipped from, for lines that name none.")] = None,
+         custody: Annotated[bool, typer.Option(
+             "--custody", help="Hand over custody only (transferCustody); the rights follow with 'order rights'.")]
+         = False,
          as_json: JsonOption = False):
     """Ship (part of) order lines from a resource: transfer events that fulfil the lines' commitments."""
-    shipment = open_node(ctx).ship(order, *(_ship_line(text, resource) for text in lines))
+    shipment = open_node(ctx).ship(order, *(_ship_line(text, resource, custody) for text in lines))
     if as_json:
         print_json(shipment)
         return
     for event in shipment.events:
-        console().print(f"Shipped {event.resource_quantity} as event {event.id}")
+        console().print(f"Shipped {event.resource_quantity} as event {event.id}"
+                        + (" (custody only: the rights follow)" if custody else ""))
+
+
+@order_app.command("rights")
+def rights(ctx: typer.Context, order: Annotated[str, typer.Argument(metavar="ORDER")],
+           deliveries: Annotated[list[str] | None, typer.Option(
+               "--delivery", help="A delivery shipped with --custody (repeatable; default: every one waiting).")]
+           = None,
+           as_json: JsonOption = False):
+    """Transfer the rights to goods shipped in custody only: transferAllRights, one per delivery."""
+    done = open_node(ctx).transfer_rights(order, deliveries)
+    if as_json:
+        print_json(done)
+        return
+    for event in done:
+        console().print(f"Rights to {event.resource_quantity} transferred as event {event.id}")
 
 
 def _print_claim(view) -> None:

@@ -6,7 +6,7 @@ from sqlalchemy import and_, func, or_, select
 from cooplink.ledger.repository import Ledger
 from cooplink.ledger.schema import agreements, claims, events, inbox, outbox, peer_grants
 
-TRANSFERS = ("transfer", "transfer-all-rights", "transfer-custody")
+TRANSFERS = ("transfer", "transferAllRights", "transferCustody")
 
 
 # records ------------------------------------------------------------------------------------------------------------

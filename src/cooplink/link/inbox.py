@@ -23,6 +23,7 @@ from cooplink.link.peers import AS_CONTEXT
 from cooplink.link.signatures import SignatureRefused
 from cooplink.link.signers import signer
 from cooplink.node import RecordEvent
+from cooplink.node.commerce import CUSTODY, RIGHTS, rights_iri
 from cooplink.vf import agreements as money
 from cooplink.vf.errors import VFError
 from cooplink.vf.model import Agreement, Claim, ClaimLine, Commitment, Dispute, Payment
@@ -256,18 +257,21 @@ def create(node, ledger, activity: Activity) -> None:
     if kind == "EconomicEvent" and "settles" in thing:
         return payment_received(node, ledger, activity.peer, thing)
     if kind == "EconomicEvent":
-        if _term(thing.get("action")) != "transfer":
-            raise Refused(422, "object.action", "this node takes transfer events only")
-        return goods_received(node, ledger, activity.peer, thing)
+        action = _term(thing.get("action"))
+        if action == RIGHTS:
+            return rights_received(node, ledger, activity.peer, thing)
+        if action not in ("transfer", CUSTODY):
+            raise Refused(422, "object.action", f"this node takes transfer, {CUSTODY} and {RIGHTS} events only")
+        return goods_received(node, ledger, activity.peer, thing, action)
     if kind not in CREATED:
         raise Refused(422, "object.type", f"this node takes Create of {', '.join(sorted(CREATED))}, not {kind!r}")
     return CREATED[kind](node, ledger, activity.peer, thing)
 
 
-def goods_received(node, ledger, peer: str, event: dict) -> None:
-    """A peer's transfer to this node: recorded under the same event id, from the peer's resource (held in its
-    ledger) into a new resource here of the mapped specification, lot and tracking id kept; it fulfils the line of
-    our purchase order it names."""
+def goods_received(node, ledger, peer: str, event: dict, action: str = "transfer") -> None:
+    """A peer's transfer (or transfer of custody) to this node: recorded under the same event id, from the peer's
+    resource (held in its ledger) into a new resource here of the mapped specification, lot and tracking id kept; it
+    fulfils the line of our purchase order it names."""
     if _iri(event.get("provider")) != peer:
         raise Refused(403, "object.provider", "a peer can only transfer what it provides itself")
     _to_this_node(node, event, "the transfer")
@@ -281,12 +285,41 @@ def goods_received(node, ledger, peer: str, event: dict) -> None:
     order, fulfills = _fulfilled_order(ledger, event.get("fulfills"))
     lot = source.get("ofBatchLot") if isinstance(source.get("ofBatchLot"), dict) else {}
     recorded = node.apply(ledger, node.event_from(ledger, RecordEvent(
-        "transfer", quantity, id=_text(event, "id"), resource=_iri(source) or None, provider=peer, receiver="self",
+        action, quantity, id=_text(event, "id"), resource=_iri(source) or None, provider=peer, receiver="self",
         new_to_resource=True, to_spec=spec, lot=lot.get("batchLotCode"), lot_expiration=lot.get("expirationDate"),
         tracking_identifier=source.get("trackingIdentifier"), note=event.get("note"),
         realization_of=order and order.id, has_point_in_time=_moment(event.get("hasPointInTime")))))
     if order is not None:
         node.record_peer_delivery(ledger, recorded, order, fulfills)
+
+
+def rights_received(node, ledger, peer: str, event: dict) -> None:
+    """A peer's transfer of the rights to goods it handed over in custody before: recorded under the same id
+    (``{custody delivery}/rights``), into the resource that delivery filled here; it waits for that delivery."""
+    if _iri(event.get("provider")) != peer:
+        raise Refused(403, "object.provider", "a peer can only transfer rights it holds itself")
+    _to_this_node(node, event, "the transfer of rights")
+    rights = _text(event, "id")
+    custody_id = rights.removesuffix("/rights")
+    if rights_iri(custody_id) != rights:
+        raise Refused(422, "object.id", "a transfer of rights is named after the custody delivery it completes: "
+                                        "{delivery}/rights")
+    receipt = ledger.event(custody_id)
+    if receipt is None:
+        raise Waiting(f"object.id: the custody delivery {custody_id} has not arrived yet")
+    source = event.get("resourceInventoriedAs")
+    quantity = _quantity(event.get("resourceQuantity"))
+    if receipt.action != CUSTODY or receipt.provider != peer or receipt.receiver != node.agent_id:
+        raise Refused(422, "object.id", f"{custody_id} is not a custody delivery from {peer} to this node")
+    delivered = receipt.resource_quantity
+    if _iri(source if isinstance(source, dict) else {"id": source}) != receipt.resource_inventoried_as \
+            or quantity.to(delivered.unit, "object.resourceQuantity").value != delivered.value:
+        raise Refused(422, "object.resourceQuantity", f"the rights are to the goods of {custody_id}: {delivered} "
+                                                      f"from {receipt.resource_inventoried_as}")
+    node.apply(ledger, node.event_from(ledger, RecordEvent(
+        RIGHTS, delivered, id=rights, resource=receipt.resource_inventoried_as, provider=peer, receiver="self",
+        to_resource=receipt.to_resource_inventoried_as, realization_of=receipt.realization_of,
+        note=event.get("note"), has_point_in_time=_moment(event.get("hasPointInTime")))))
 
 
 def _fulfilled_order(ledger, fulfills) -> tuple[object, str | None]:

@@ -68,9 +68,11 @@ def _goods(line: Commitment, spec: SpecNamer) -> dict:
 
 
 # shipments -----------------------------------------------------------------------------------------------------------
-def shipped_event(event: EconomicEvent, source: EconomicResource, fulfills: str, order: str, spec: SpecNamer) -> dict:
-    """A transfer of a sale's shipment, with the resource it came from embedded (lot and tracking id kept)."""
-    return {"id": event.id, "type": "EconomicEvent", "action": "transfer", "provider": event.provider,
+def shipped_event(event: EconomicEvent, source: EconomicResource, fulfills: str | None, order: str,
+                  spec: SpecNamer) -> dict:
+    """A transfer of a sale's shipment (or of its custody, or later of its rights), with the resource it came from
+    embedded (lot and tracking id kept)."""
+    return {"id": event.id, "type": "EconomicEvent", "action": event.action, "provider": event.provider,
             "receiver": event.receiver, "resourceInventoriedAs": _resource(source),
             "resourceConformsTo": spec(source.conforms_to), "resourceQuantity": quantity(event.resource_quantity),
             "hasPointInTime": event.has_point_in_time.isoformat(), "fulfills": fulfills,

@@ -22,6 +22,12 @@ from cooplink.vf.model import Agreement, Claim, ClaimLine, Commitment, Dispute, 
 from cooplink.vf.units import Measure, conversion_factor, plain, to_decimal, unit_named
 
 DIRECTIONS = ("sale", "purchase")
+CUSTODY, RIGHTS = "transferCustody", "transferAllRights"  # shipping in two steps: custody now, the rights later
+
+
+def rights_iri(custody_delivery: str) -> str:
+    """The IRI of the transfer of rights that completes a custody delivery: one per delivery, known to both nodes."""
+    return f"{custody_delivery}/rights"
 ZERO = Decimal(0)
 
 
@@ -64,6 +70,7 @@ class Ship:
     lot: str | None = None
     tracking_identifier: str | None = None
     id: str | None = None  # the supplier's event id, when recording a receipt
+    custody: bool = False  # hand over custody only (transferCustody); the rights follow later (transfer_rights)
 
 
 @dataclass(frozen=True)
@@ -217,15 +224,15 @@ class CommerceCommands:
         return Shipment(tuple(events), tuple(done))
 
     def _tell_shipped(self, ledger: Ledger, agreement: Agreement, events: list[EconomicEvent],
-                      done: list[Fulfillment]) -> None:
-        """A sale's shipment reaches a customer that is a pinned peer, one Create per transfer event."""
+                      done: list[Fulfillment | None]) -> None:
+        """A sale's shipment (or its rights) reaches a customer that is a pinned peer, one Create per event."""
         peer = _customer_peer(ledger, agreement)
         if peer is None:
             return
         spec = self._spec_namer(ledger, peer.id)
         for event, fulfillment in zip(events, done):
             thing = activities.shipped_event(event, ledger.resource(event.resource_inventoried_as),
-                                             fulfillment.commitment, agreement.id, spec)
+                                             fulfillment and fulfillment.commitment, agreement.id, spec)
             self._tell(ledger, peer, "Create", thing)
 
     def _tell_invoiced(self, ledger: Ledger, agreement: Agreement, claim: Claim) -> None:
@@ -261,8 +268,8 @@ class CommerceCommands:
         sale = agreement.direction == "sale"
         if sale:
             self._check_shipped_spec(ledger, part, line)
-        draft = RecordEvent("transfer", quantity, resource=part.resource, to_resource=part.to_resource,
-                            new_to_resource=part.new_to_resource, lot=part.lot,
+        draft = RecordEvent(CUSTODY if part.custody else "transfer", quantity, resource=part.resource,
+                            to_resource=part.to_resource, new_to_resource=part.new_to_resource, lot=part.lot,
                             # goods received land in a resource of the line's (our own) specification
                             to_spec=part.to_spec or (None if sale else line.resource_conforms_to),
                             tracking_identifier=part.tracking_identifier, id=part.id,
@@ -281,6 +288,33 @@ class CommerceCommands:
         if resource is not None and resource.conforms_to != line.resource_conforms_to:
             raise VFError("resourceInventoriedAs", f"{part.resource!r} is not a {line.resource_conforms_to}, "
                                                    f"which line {line.position} is for")
+
+    def transfer_rights(self, order: str, deliveries: list[str] | None = None) -> list[EconomicEvent]:
+        """The rights to goods an order's deliveries handed over in custody only (`ship --custody`): one
+        transferAllRights per such delivery (by default, every one still waiting for it), of the same goods from the
+        same resource, under the IRI ``{delivery}/rights``, so a delivery's rights are never transferred twice and
+        the customer's node knows which of its receipts they complete. A linked customer is told."""
+        from cooplink.node.service import RecordEvent  # service imports this module
+
+        with self.writing() as ledger:
+            agreement = self._agreement(ledger, order)
+            custody = [e for e in (ledger.event(f.event) for f in rows.fulfillments_of(ledger, agreement))
+                       if e.action == CUSTODY]
+            if deliveries is not None:
+                wanted = {self.iri("events", ref) for ref in deliveries}
+                unknown = wanted - {e.id for e in custody}
+                if unknown:
+                    raise VFError("delivery", f"{sorted(unknown)[0]} is no custody delivery of this order")
+                custody = [e for e in custody if e.id in wanted]
+            waiting = [e for e in custody if ledger.event(rights_iri(e.id)) is None]
+            if not waiting:
+                raise VFError("delivery", "no delivery of this order waits for its rights (ship --custody first)")
+            done = [self.apply(ledger, self.event_from(ledger, RecordEvent(
+                RIGHTS, e.resource_quantity, id=rights_iri(e.id), resource=e.resource_inventoried_as,
+                to_resource=e.to_resource_inventoried_as, provider=e.provider, receiver=e.receiver,
+                realization_of=agreement.id, note=f"rights to the goods of {e.id}"))) for e in waiting]
+            self._tell_shipped(ledger, agreement, done, [None] * len(done))
+        return done
 
     # invoices and bills ---------------------------------------------------------------------------------------
     def create_invoice(self, order: str, deliveries: list[str] | None = None, issued_on: date | None = None,
@@ -423,6 +457,9 @@ class CommerceCommands:
         event = ledger.event(dispute.subject)
         if event.receiver != self.agent_id or not event.to_resource_inventoried_as:
             return  # not goods this node received: nothing of ours to lower
+        if event.action == CUSTODY and ledger.event(rights_iri(event.id)) is None:
+            raise VFError("subject", "those goods are held in custody only, the supplier's until their rights come: "
+                                     "this node has none of its own to lower (open the dispute with --keep-stock)")
         missing = Measure(plain(dispute.expected - dispute.actual), unit_named(dispute.measure))
         self.apply(ledger, self.event_from(ledger, RecordEvent(
             "lower", missing, resource=event.to_resource_inventoried_as,
