@@ -120,5 +120,5 @@ def test_a_peer_that_cannot_be_reached_leaves_the_step_elsewhere_with_the_reason
     served, _ = traced
     silent = Peer(id=f"http://127.0.0.1:{free_port()}", name="Coop Q", inbox="", added_at="", removed_at=None,
                   key_id=None, public_key=None)
-    answer = peer_reads.ask_trace(served.buyer, silent, f"{silent.id}/resources/abc", timeout=2)
+    answer = peer_reads.ask(served.buyer, peer_reads.UPSTREAM, silent, f"{silent.id}/resources/abc", timeout=2)
     assert answer.steps == [] and answer.reason.startswith("cannot reach Coop Q")

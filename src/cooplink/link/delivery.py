@@ -251,6 +251,14 @@ def bookkeeping_engine(engine):
     return engine
 
 
+def key_pinned_by(node, ledger, peer: str, current: keys.NodeKey) -> keys.NodeKey:
+    """The key of this node's that ``peer`` pins: the current one, or the retired one named by a key rotation still
+    on its way to the peer (see the module's docstring)."""
+    if not keys.ever_rotated(node.home):  # then no peer pins an older key, and nothing need be read
+        return current
+    return keys.signing_key(current, node.home, node.base_url, rows.pending_rotation(ledger, peer))
+
+
 class CommitWatch:
     """Tells an idle worker that another process committed to the node's database (see the module's docstring).
     ``mark()`` at the start of each pass; ``wait(timeout, wake)`` is True as soon as a message was committed since,
@@ -374,7 +382,6 @@ class Worker:
         """Send every message that is due now, peer by peer, each peer's in seq order."""
         tally = Tally()
         self.key = keys.load_or_create(self.node.home, self.node.base_url)
-        self.rotated = keys.ever_rotated(self.node.home)  # only then may a peer still pin an older key
         now = rows.stamp(self.clock())
         # Peers whose head is due; a head another worker holds is not (its lease is its next_attempt_at).
         with UnitOfWork(self.engine, write=False) as ledger:
@@ -410,9 +417,7 @@ class Worker:
             run = rows.claim_run(ledger, peer, rows.stamp(now), lease, limit)
             if not run:
                 return None
-            pinned = rows.pending_rotation(ledger, peer) if self.rotated else None
-            key = keys.signing_key(self.key, self.node.home, self.node.base_url, pinned)
-            return run, lease, rows.peer_removed(ledger, peer), key
+            return run, lease, rows.peer_removed(ledger, peer), key_pinned_by(self.node, ledger, peer, self.key)
 
     def _send_run(self, peer: str, run: list, lease: str, removed: bool, breaker: Breaker, tally: Tally,
                   key: keys.NodeKey) -> bool:

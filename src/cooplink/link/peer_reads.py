@@ -220,14 +220,6 @@ def ask(node, direction: Direction, peer: Peer, about: str, timeout: float = FET
     return Followed(peer, _kept(steps, hops))
 
 
-def ask_trace(node, peer: Peer, resource: str, timeout: float = FETCH_SECONDS, hops: int = 1) -> Followed:
-    return ask(node, UPSTREAM, peer, resource, timeout, hops)
-
-
-def ask_track(node, peer: Peer, event: str, timeout: float = FETCH_SECONDS, hops: int = 1) -> Followed:
-    return ask(node, DOWNSTREAM, peer, event, timeout, hops)
-
-
 def _kept(steps: list, hops: int) -> list[dict]:
     """A peer's steps as this node keeps them: dicts only, and what it says its own peers answered only as deep as
     was asked and in the shape asked for (a peer's answer is data, never trusted to be well formed)."""

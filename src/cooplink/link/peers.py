@@ -19,7 +19,7 @@ from cooplink.ledger import federation as rows
 from cooplink.ledger import outbox as outbox_rows
 from cooplink.ledger import shared
 from cooplink.link import keys
-from cooplink.link.delivery import Policy, Worker
+from cooplink.link.delivery import Policy, Worker, key_pinned_by
 from cooplink.link.keys import NodeKey
 from cooplink.node.outbox import enqueue
 from cooplink.vf.errors import VFError
@@ -80,12 +80,8 @@ def node_key(node) -> NodeKey:
 def key_for(node, peer_id: str) -> NodeKey:
     """The key to sign a request to the peer with: the one it pins, older than the current one while this node's
     key rotation has not reached it yet (see rotate_key)."""
-    current = node_key(node)
-    if not keys.ever_rotated(node.home):
-        return current
     with node.reading() as ledger:
-        pinned = outbox_rows.pending_rotation(ledger, peer_id)
-    return keys.signing_key(current, node.home, node.base_url, pinned)
+        return key_pinned_by(node, ledger, peer_id, node_key(node))
 
 
 def multikey(key: NodeKey, controller: str) -> dict:

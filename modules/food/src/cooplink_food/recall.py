@@ -142,7 +142,7 @@ class _Recall:
         peer = peer_reads.peer_at(self.asker, peer_reads.DOWNSTREAM, customer.agent)
         if peer is None:
             return False
-        answer = peer_reads.ask_track(self.asker, peer, receipt.event, hops=peer_reads.MAX_HOPS)
+        answer = peer_reads.ask(self.asker, peer_reads.DOWNSTREAM, peer, receipt.event, hops=peer_reads.MAX_HOPS)
         self._answered(customer, answer.as_json(), receipt.path)
         return True
 
